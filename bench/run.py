@@ -1,0 +1,490 @@
+"""Benchmark the API and the staff console as production runs them, against the floor.
+
+    .venv/bin/python bench/run.py --customers 100000                # make bench
+    .venv/bin/python bench/run.py --customers 1000000 --duration 20 # make bench-full
+
+For each data size (the baseline, 10k customers by default, and --customers), it fills
+`loyalty_bench_<size>` if needed (bench/generate.py), starts gunicorn the way production
+does (DEBUG off, `config.wsgi`, several sync workers, Redis cache and rate limiter when
+Redis answers, else the database) on 127.0.0.1, and drives every scenario with Locust,
+headless, for --duration seconds at each concurrency (1, 8, 32 clients). Per scenario and
+concurrency: throughput, p50/p95/p99 latency, and their ratio to the floor (`GET
+/v2/_floor/<id>`, one primary-key query behind the same authentication, measured in the
+same run). Queries per request: each scenario once through Django's test client under
+`CaptureQueriesContext`, in this process, against the same database. Memory: the RSS of
+every gunicorn worker sampled (psutil) through the whole run; the maximum is reported.
+
+Results go to bench/results/<size>.json; then bench/results.md and bench/results.svg (the
+plot of latency against data size) are written from every size measured so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+DATA = BENCH / "data"  # scratch (git-ignored): Locust log, registration pools
+sys.path.insert(0, str(BENCH))
+
+from generate import database_name  # noqa: E402
+
+CONCURRENCY = (1, 8, 32)
+SCENARIO_ORDER = [
+    "floor",
+    "lookup",
+    "details",
+    "search_name",
+    "search_mobile",
+    "register",
+    "register_other_source",
+    "update",
+    "bill",
+    "goodwill",
+    "admin_search",
+    "admin_view",
+]
+
+
+def redis_answers(url: str = "redis://127.0.0.1:6379/0") -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def server_environment(size: int, *, use_redis: bool) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_NAME": database_name(size),
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "TILL_THROTTLE_RATE": "100000000/min",
+        "STAFF_THROTTLE_RATE": "100000000/min",
+        "BENCH_FLOOR": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)
+    if use_redis:
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+# --- Measurement of one data size (a child process: Django is set up on its database) ---
+
+
+class MemorySampler(threading.Thread):
+    """The largest RSS of any gunicorn worker, overall and per scenario label."""
+
+    def __init__(self, master_pid: int) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.master = psutil.Process(master_pid)
+        self.label = "startup"
+        self.max_by_label: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stop.wait(0.25):
+            try:
+                sizes = [child.memory_info().rss for child in self.master.children()]
+            except psutil.Error:
+                continue
+            if sizes:
+                mb = max(sizes) / 2**20
+                self.max_by_label[self.label] = max(self.max_by_label.get(self.label, 0), mb)
+
+
+def setup_bench_principals() -> dict:
+    """The checker's bearer key (fresh each run) and the org's request configuration."""
+    from django.contrib.auth import get_user_model
+
+    from customers.models import ApiKey
+    from loyalty.models import RequestTypeConfig
+
+    RequestTypeConfig.objects.get_or_create(type="GOODWILL", base_type="POINTS")
+    from django.test import Client
+
+    checker = get_user_model().objects.get(username="bench.checker")
+    _, raw_key = ApiKey.issue(user=checker, name="bench checker")
+    admin = get_user_model().objects.get(username="bench.admin")
+    sessions = []
+    for _ in range(max(CONCURRENCY) * 2):
+        client = Client()
+        client.force_login(admin)
+        sessions.append(client.cookies["sessionid"].value)
+    return {"checker_key": raw_key, "sessions": sessions}
+
+
+# Single-account sources a bench customer can be registered in (INSTORE holds them all).
+SECOND_SOURCES = ("ECOMMERCE", "JD", "TMALL", "TAOBAO", "MARTJACK", "WEBSITE")
+
+
+def other_source_pool(count: int, size: int) -> list[tuple[int, str]]:
+    """(customer, source) pairs without a profile yet, newest generated customers first
+    (ids up to `size`: those registered by the bench have other mobiles), mixed."""
+    from django.db import connection
+
+    pairs: list[list[tuple[int, str]]] = []
+    with connection.cursor() as cursor:
+        for source in SECOND_SOURCES:
+            cursor.execute(
+                """
+                SELECT c.id FROM customers_customer c
+                WHERE c.id <= %s AND NOT EXISTS (
+                    SELECT 1 FROM customers_sourceprofile p
+                    WHERE p.customer_id = c.id AND p.source = %s)
+                ORDER BY c.id DESC LIMIT %s
+                """,
+                [size, source, count // len(SECOND_SOURCES) + 1],
+            )
+            pairs.append([(row[0], source) for row in cursor.fetchall()])
+    mixed = [pair for group in zip(*pairs, strict=False) for pair in group]
+    return mixed[:count]
+
+
+def count_queries(size: int, checker_key: str, pool: list[tuple[int, str]]) -> dict[str, dict]:
+    """Each scenario once through the test client (after one warm-up call): queries made."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from generate import STORES, TILL_SECRET
+    from rest_framework.test import APIClient
+    from scenarios import SCENARIOS, Context, goodwill_approve
+
+    settings.ALLOWED_HOSTS = ["*"]
+    # The same customers at every size (the generator makes customer i alike in every
+    # database), so that a count differs only if the data size changes it.
+    ctx = Context(customers=min(size, 1000), other_source_pool=pool, rng=random.Random(7))
+    clients = {"till": APIClient(), "checker": APIClient(), "session": APIClient()}
+    clients["till"].credentials(
+        HTTP_AUTHORIZATION="Basic "
+        + __import__("base64").b64encode(f"bench.till{STORES:03d}:{TILL_SECRET}".encode()).decode()
+    )
+    clients["checker"].credentials(HTTP_AUTHORIZATION=f"Bearer {checker_key}")
+    clients["session"].force_login(get_user_model().objects.get(username="bench.admin"))
+
+    def send(call):
+        client = clients[call.auth]
+        method = getattr(client, call.method.lower())
+        kwargs = {"format": "json"} if call.body is not None else {}
+        with CaptureQueriesContext(connection) as captured:
+            response = method(call.path, call.body, **kwargs) if call.body else method(call.path)
+        return response, len(captured.captured_queries)
+
+    counts: dict[str, dict] = {}
+    for scenario in SCENARIO_ORDER:
+        for _ in range(2):  # the first call warms per-process caches; the second counts
+            call = SCENARIOS[scenario](ctx)
+            response, queries = send(call)
+            counts[call.name] = {"queries": queries, "status": response.status_code}
+            if scenario == "goodwill" and response.status_code == 200:
+                approve = goodwill_approve(response.json()["createdId"])
+                response, queries = send(approve)
+                counts[approve.name] = {"queries": queries, "status": response.status_code}
+    return counts
+
+
+def access_log(size: int) -> Path:
+    return DATA / f"access-{size}.log"
+
+
+def server_times(log: Path, offset: int) -> dict[str, list[float]]:
+    """Server milliseconds per HTTP method of the access-log lines written after `offset`."""
+    times: dict[str, list[float]] = {}
+    with log.open() as lines:
+        lines.seek(offset)
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 4 and parts[3].isdigit():
+                times.setdefault(parts[0], []).append(int(parts[3]) / 1000)
+    return times
+
+
+def start_server(size: int, port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+        # Production logs every request too; here the worker's own time per request
+        # (microseconds, without the wait in the listen queue) is the "server time".
+        "--access-logfile",
+        str(access_log(size)),
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(D)s",
+    ]
+    access_log(size).unlink(missing_ok=True)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(share * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def run_locust(
+    scenario: str, clients: int, duration: float, port: int, env: dict, access: Path | None = None
+) -> dict[str, dict]:
+    """One Locust run; per request name: count, throughput, latency percentiles, failures,
+    and the server time (gunicorn's access log) when `access` is given."""
+    offset = access.stat().st_size if access and access.exists() else 0
+    with tempfile.TemporaryDirectory() as folder:
+        samples_file = Path(folder) / "samples.json"
+        run_env = {**env, "BENCH_SCENARIO": scenario, "BENCH_SAMPLES": str(samples_file)}
+        command = [
+            str(ROOT / ".venv/bin/locust"),
+            "-f",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(clients),
+            "--spawn-rate",
+            str(clients * 10),
+            "--run-time",
+            f"{int(duration)}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            "--stop-timeout",
+            "10",
+        ]
+        with (DATA / "locust.log").open("a") as log:  # Locust's own summary and errors
+            subprocess.run(
+                command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT, check=False
+            )
+        data = json.loads(samples_file.read_text()) if samples_file.exists() else {}
+    out = {}
+    names = set(data.get("samples", {})) | set(data.get("failures", {}))
+    for name in names:
+        pairs = data.get("samples", {}).get(name, [])
+        ends = sorted(end for end, _ in pairs)
+        latencies = sorted(latency for _, latency in pairs)
+        window = (ends[-1] - ends[0]) if len(ends) > 1 else duration
+        out[name] = {
+            "requests": len(pairs),
+            "rps": (len(pairs) - 1) / window if len(pairs) > 1 and window > 0 else 0.0,
+            "p50": percentile(latencies, 0.50),
+            "p95": percentile(latencies, 0.95),
+            "p99": percentile(latencies, 0.99),
+            "mean": statistics.fmean(latencies) if latencies else float("nan"),
+            "failures": data.get("failures", {}).get(name, 0),
+            "error": data.get("errors", {}).get(name, ""),
+        }
+    if access is not None and access.exists():
+        # One scenario per run: its requests share a method, but for goodwill (POST raise,
+        # PUT approve).
+        by_method = server_times(access, offset)
+        for name, row in out.items():
+            method = {"approve goodwill": "PUT", "raise goodwill": "POST"}.get(name)
+            values = sorted(
+                by_method.get(method, [])
+                if method
+                else [v for values in by_method.values() for v in values]
+            )
+            row["server_p50"] = percentile(values, 0.50)
+            row["server_p95"] = percentile(values, 0.95)
+    return out
+
+
+def measure(size: int, args: argparse.Namespace) -> dict:
+    """Everything for one data size; runs in a child process set up on its database."""
+    os.environ.update(server_environment(size, use_redis=args.redis))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from generate import loaded_size
+
+    if loaded_size() != size:
+        raise SystemExit(f"{database_name(size)} is not a complete load of {size} customers")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    principals = setup_bench_principals()
+    per_run = max(2000, int(args.duration * 300))
+    pool = other_source_pool(per_run * (len(args.concurrency) + 1), size)
+    queries = count_queries(size, principals["checker_key"], pool[:2])
+    pool = pool[2:]
+
+    env = server_environment(size, use_redis=args.redis)
+    env.update(
+        {
+            "BENCH_CUSTOMERS": str(size),
+            "BENCH_CHECKER_KEY": principals["checker_key"],
+            "BENCH_SESSIONS": ",".join(principals["sessions"]),
+        }
+    )
+    # A SIGTERM (Ctrl-C's cousin) still stops gunicorn through the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    server = start_server(size, args.port, args.workers, env)
+    sampler = MemorySampler(server.pid)
+    sampler.start()
+    results: dict[str, dict] = {}
+    try:
+        sampler.label = "warm-up"
+        run_locust("floor", max(args.concurrency), 3, args.port, env)
+        for scenario in args.scenarios:
+            results[scenario] = {}
+            for clients in args.concurrency:
+                sampler.label = scenario
+                run_env = dict(env)
+                if scenario == "register_other_source":
+                    pool_file = DATA / f"pool-{size}"
+                    pool_file.write_text("\n".join(f"{c}:{src}" for c, src in pool[:per_run]))
+                    pool = pool[per_run:]
+                    run_env["BENCH_POOL_FILE"] = str(pool_file)
+                outcome = run_locust(
+                    scenario, clients, args.duration, args.port, run_env, access_log(size)
+                )
+                results[scenario][str(clients)] = outcome
+                summary = ", ".join(
+                    f"{name}: {row['rps']:.0f}/s p50 {row['p50']:.1f} p99 {row['p99']:.1f} ms"
+                    + (
+                        f" ({row['failures']} failed: {row['error'][:80]})"
+                        if row["failures"]
+                        else ""
+                    )
+                    for name, row in sorted(outcome.items())
+                )
+                print(f"  {size:>9,} {scenario:22} {clients:>2} clients  {summary}", flush=True)
+    finally:
+        sampler.stop.set()
+        stop_server(server)
+        (DATA / f"pool-{size}").unlink(missing_ok=True)
+    for scenario, outcome in results.items():
+        if scenario != "floor":  # the floor of the same run, kept when runs are merged
+            outcome["_floor"] = results["floor"]
+    return {
+        "customers": size,
+        "workers": args.workers,
+        "duration": args.duration,
+        "concurrency": list(args.concurrency),
+        "cache": "redis" if args.redis else "database",
+        "cpus": os.cpu_count(),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": args.command_line,
+        "queries": queries,
+        "memory_mb": {label: round(mb, 1) for label, mb in sampler.max_by_label.items()},
+        "results": results,
+    }
+
+
+def merged(old: dict, new: dict) -> dict:
+    """A partial run's scenarios replace the old ones; each keeps the floor of its run."""
+    for scenario, outcome in old["results"].items():
+        if scenario != "floor":
+            outcome.setdefault("_floor", old["results"]["floor"])
+    old["results"].update(new["results"])
+    old["queries"].update(new["queries"])
+    for label, mb in new["memory_mb"].items():
+        old["memory_mb"][label] = max(mb, old["memory_mb"].get(label, 0))
+    old["partial_runs"] = [*old.get("partial_runs", []), new["measured_at"]]
+    return old
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=100_000, help="the big size")
+    parser.add_argument("--baseline", type=int, default=10_000, help="the small size (growth)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--scenarios", default=",".join(SCENARIO_ORDER))
+    parser.add_argument("--no-redis", action="store_true", help="database cache and counters")
+    parser.add_argument("--report-only", action="store_true", help="rewrite results.md only")
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.concurrency = [int(v) for v in args.concurrency.split(",")]
+    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    if "floor" not in args.scenarios:
+        args.scenarios.insert(0, "floor")
+    args.redis = not args.no_redis and redis_answers()
+    RESULTS.mkdir(exist_ok=True)
+    DATA.mkdir(exist_ok=True)
+
+    if args.measure:
+        args.command_line = os.environ.get("BENCH_COMMAND", "")
+        outcome = measure(args.measure, args)
+        target = RESULTS / f"{args.measure}.json"
+        if target.exists() and set(args.scenarios) != set(SCENARIO_ORDER):
+            outcome = merged(json.loads(target.read_text()), outcome)
+        target.write_text(json.dumps(outcome, indent=1))
+        return
+
+    if not args.report_only:
+        command_line = "python bench/run.py " + " ".join(sys.argv[1:])
+        for size in sorted({args.baseline, args.customers}):
+            subprocess.run(
+                [sys.executable, str(BENCH / "generate.py"), "--customers", str(size)], check=True
+            )
+            print(f"measuring {size:,} customers …", flush=True)
+            subprocess.run(
+                [sys.executable, __file__, *sys.argv[1:], "--measure", str(size)],
+                check=True,
+                env={**os.environ, "BENCH_COMMAND": command_line},
+            )
+    from report import write_report
+
+    write_report(RESULTS, BENCH / "results.md", BENCH / "results.svg", BENCH / "notes.md")
+    print(f"wrote {BENCH / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Views that belong to no app: health check and the API's JSON 404/500 pages."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import JsonResponse
+from rest_framework import permissions
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
+
+from config.errors import status_item
+from config.exceptions import error_body
+
+
+def healthz(request):
+    """200 when the database answers, 503 otherwise (for load balancers; no credentials)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        connection.close_if_unusable_or_obsolete()
+        return JsonResponse({"status": "unavailable", "database": False}, status=503)
+    return JsonResponse({"status": "ok", "database": True})
+
+
+class UnknownRouteView(APIView):
+    """Any path under /v2/ that no endpoint claims: 404 in the envelope."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        raise NotFound()
+
+
+def json_not_found(request, exception=None):
+    if request.path.startswith("/v2/"):
+        return JsonResponse(error_body([status_item(404)]), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    if request.path.startswith("/v2/"):
+        return JsonResponse(error_body([status_item(500)]), status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

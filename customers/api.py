@@ -1,0 +1,512 @@
+"""The Customer v2 endpoints: thin views over `customers.services` and `customers.selectors`.
+
+Who sees what: tills (trusted store systems) read identifiers in full. Staff users read
+with `customers.view_customer`, write with `customers.change_customer`, and see
+identifier and channel values masked (`*******1234`) unless they hold `customers.view_pii`;
+asking for full values (`pii=full`) without it answers 1044.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import DomainError, Warnings
+from config.pagination import page_from_params, paginated_response
+from customers import selectors, services
+from customers.models import Till
+
+_SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def _sample(name: str) -> dict:
+    try:
+        return json.loads((_SAMPLES / name).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class CustomerApiPermission(permissions.BasePermission):
+    """Tills: every customer endpoint. Staff: view / change permissions of `Customer`."""
+
+    def has_permission(self, request, view) -> bool:
+        principal = request.user
+        if isinstance(principal, Till):
+            return True
+        if principal is None or not principal.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return principal.has_perm("customers.view_customer")
+        return principal.has_perm("customers.change_customer")
+
+
+def mask_pii(request) -> bool:
+    """Whether identifier values are masked for this caller (1044 if full ones are asked)."""
+    principal = request.user
+    if isinstance(principal, Till) or principal.has_perm("customers.view_pii"):
+        return False
+    if request.query_params.get("pii", "").lower() == "full":
+        raise DomainError(1044)
+    return True
+
+
+def embed_names(raw: str | None) -> list[str]:
+    """`embed=points,mlp` (quotes of any kind tolerated: the seed writes `embed=”points”`)."""
+    names = []
+    for part in (raw or "").split(","):
+        name = part.strip().strip("\"'“”‘’").strip().lower()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+class SourceQuery(serializers.Serializer):
+    source = serializers.CharField(required=False, allow_blank=True)
+    accountId = serializers.CharField(required=False, allow_blank=True)
+
+
+class IdentifierQuery(SourceQuery):
+    identifierName = serializers.CharField(required=False, allow_blank=True)
+    identifierValue = serializers.CharField(required=False, allow_blank=True)
+
+
+class DetailsQuery(SourceQuery):
+    embed = serializers.CharField(required=False, allow_blank=True)
+    pii = serializers.CharField(required=False, allow_blank=True)
+
+
+class LookupDetailsQuery(IdentifierQuery):
+    embed = serializers.CharField(required=False, allow_blank=True)
+    pii = serializers.CharField(required=False, allow_blank=True)
+
+
+class SearchQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True)
+    limit = serializers.CharField(required=False, allow_blank=True)
+    offset = serializers.CharField(required=False, allow_blank=True)
+    pii = serializers.CharField(required=False, allow_blank=True)
+
+
+class StatusBody(serializers.Serializer):
+    label = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeIdentifierItem(serializers.Serializer):
+    type = serializers.CharField()
+    value = serializers.JSONField()
+
+
+class ChangeIdentifierBody(serializers.Serializer):
+    add = ChangeIdentifierItem(many=True, required=False)
+    remove = ChangeIdentifierItem(many=True, required=False)
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _body(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise DomainError(400, "The request body must be a JSON object")
+    return request.data
+
+
+_SOURCE_PARAMS = [
+    OpenApiParameter("source", str, description="INSTORE, MOBILE_APP, WECHAT, … (required)"),
+    OpenApiParameter("accountId", str, description="Required for multi-account sources"),
+]
+_IDENTIFIER_PARAMS = [
+    OpenApiParameter("identifierName", str, description="mobile, email, externalId, …"),
+    OpenApiParameter("identifierValue", str),
+]
+_DETAIL_PARAMS = [
+    OpenApiParameter("embed", str, description="Comma list of points, subscriptions, mlp"),
+    OpenApiParameter("pii", str, description="`full` to require unmasked values (staff: 1044)"),
+]
+_WRITE_SOURCE_CODES = (
+    "8004 no source, 8003 invalid source, 8045 no accountId for a multi-account source, "
+    "8127 unknown accountId"
+)
+_ACCESS = (
+    "Tills see identifiers in full (trusted store systems); staff without "
+    "`customers.view_pii` see them masked (`*******1234`), and 1044 when asking `pii=full`."
+)
+
+
+def _details_response(request, customer_id, ref, embed: list[str], warnings: Warnings):
+    """Details of a customer; a merge victim answers its survivor's record with 91009."""
+    customer = selectors.customer_get(customer_id=customer_id)
+    if customer.merged_into_id:
+        warnings.add(91009)
+        customer = selectors.customer_get(customer_id=customer.merged_into_id)
+    bodies = selectors.customer_get_details(
+        customer_ids=[customer.pk],
+        source=ref,
+        embed=embed,
+        mask_pii=mask_pii(request),
+        request_context={"request": request, "embed": embed},
+    )
+    body = bodies[customer.pk]
+    body["warnings"] = [*warnings, *body.get("warnings", [])]
+    return Response(body)
+
+
+class CustomersView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_register",
+        summary="Register a customer",
+        description=(
+            "`POST /v2/customers?source=&accountId=`. Answers HTTP 200 with `createdId`, "
+            "`warnings` and `sideEffects` (from the loyalty registration steps), for a new "
+            "customer and for one combined from another source alike (the seeds give the "
+            "code 1000 and no HTTP status). Identifier already in the same source/account: "
+            "8006 with the owner's id (one code for every identifier type; 1032/1033/1016 "
+            "are not used). In another source: a new profile on that customer, warning 8050 "
+            "(8052 when several customers hold them). Codes: "
+            f"{_WRITE_SOURCE_CODES}; 1001 invalid mobile, 1002 invalid email, 1003 invalid "
+            "externalId, 8013 unknown identifier type, 1007 no identifier, 1017 unknown "
+            "custom field, 91015 (warning) unknown extended field or bad value, skipped, "
+            "8010 unknown channel type, 8057/8058 (warnings) invalid channel e-mail/mobile, "
+            "skipped, 91020 unknown `associatedWith` till, 8017 unreadable registration "
+            "date, 1034 registration date outside the allowed window, 618 the existing "
+            "customer is marked as fraud, 400 body not a JSON object or bad loyaltyType."
+        ),
+        parameters=_SOURCE_PARAMS,
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample("register", value=_sample("register.request.json"), request_only=True),
+            OpenApiExample(
+                "registered", value=_sample("register.response.json"), response_only=True
+            ),
+        ],
+    )
+    def post(self, request):
+        query = _query(SourceQuery, request)
+        result = services.customer_register(
+            source=query.get("source"),
+            account_id=query.get("accountId"),
+            payload=_body(request),
+            actor=request.user,
+        )
+        return Response(
+            {
+                "createdId": result.customer.pk,
+                "warnings": list(result.warnings),
+                "sideEffects": result.side_effects,
+            },
+            status=status.HTTP_200_OK,
+        )
+
+
+class CustomerSearchView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_search",
+        summary="Search customers by name or identifier prefix",
+        description=(
+            "`GET /v2/customers/search?q=&limit=&offset=`: customers whose first name, last "
+            "name or any identifier value starts with `q` (case-insensitive, every source; "
+            "a phone-like `q` is reduced to digits), newest first, with "
+            "`matchedIdentifiers` and `profiles`, and the total of matches. Codes: 400 no "
+            "`q`, 8100/8101/8102 bad offset/limit, 1044 `pii=full` without permission. " + _ACCESS
+        ),
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+            OpenApiParameter("pii", str),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample("found", value=_sample("search.response.json"), response_only=True)
+        ],
+    )
+    def get(self, request):
+        query = _query(SearchQuery, request)
+        page = page_from_params(request.query_params)
+        rows, total = selectors.customer_search(
+            q=query.get("q", ""), limit=page.limit, offset=page.offset, mask_pii=mask_pii(request)
+        )
+        return paginated_response(rows, page=page, total=total)
+
+
+def _lookup(query: dict):
+    return selectors.customer_lookup(
+        source=query.get("source"),
+        account_id=query.get("accountId"),
+        identifier_name=query.get("identifierName"),
+        identifier_value=query.get("identifierValue"),
+    )
+
+
+_LOOKUP_CODES = (
+    "8001 no source, 8003 invalid source, 8045 no accountId for a multi-account source, "
+    "8011 unknown accountId, 8013 unknown identifierName or invalid value, 8065 not found "
+    "in the source, 8015 not found with `source=ALL`"
+)
+
+
+class CustomerLookupView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_lookup",
+        summary="Find a customer's id by identifier",
+        description=(
+            "`GET /v2/customers/lookup?source=&accountId=&identifierName=&identifierValue=` "
+            "answers `{entity, warnings}`; `source=ALL` searches every source. Codes: "
+            + _LOOKUP_CODES
+            + "."
+        ),
+        parameters=[*_SOURCE_PARAMS, *_IDENTIFIER_PARAMS],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("found", value=_sample("lookup.response.json"))],
+    )
+    def get(self, request):
+        customer = _lookup(_query(IdentifierQuery, request))
+        return Response({"entity": customer.pk, "warnings": []})
+
+    @extend_schema(
+        operation_id="customer_update_by_identifier",
+        summary="Update a customer found by identifier",
+        description=(
+            "`PUT /v2/customers/lookup?source=&accountId=&identifierName=&identifierValue=` "
+            "with the body of `PUT /v2/customers/{id}`; answers `{createdId, warnings}`. "
+            "Codes: the lookup's (" + _LOOKUP_CODES + ") and the update's (see "
+            "customer_update)."
+        ),
+        parameters=[*_SOURCE_PARAMS, *_IDENTIFIER_PARAMS],
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def put(self, request):
+        query = _query(IdentifierQuery, request)
+        customer = _lookup(query)
+        result = services.customer_update(
+            customer_id=customer.pk,
+            source=query.get("source"),
+            account_id=query.get("accountId"),
+            payload=_body(request),
+            actor=request.user,
+        )
+        return Response({"createdId": result.customer.pk, "warnings": list(result.warnings)})
+
+
+class CustomerLookupDetailsView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_lookup_details",
+        summary="Customer details by identifier",
+        description=(
+            "`GET /v2/customers/lookup/customerDetails?source=&accountId=&identifierName="
+            "&identifierValue=&embed=`: the details body of `GET /v2/customers/{id}` for the "
+            "customer found, with the profiles of the source (or every source with "
+            "`source=ALL`). Codes: " + _LOOKUP_CODES + ", 1044. " + _ACCESS
+        ),
+        parameters=[*_SOURCE_PARAMS, *_IDENTIFIER_PARAMS, *_DETAIL_PARAMS],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        query = _query(LookupDetailsQuery, request)
+        customer = _lookup(query)
+        ref = selectors.source_resolve(
+            source=query.get("source"),
+            account_id=query.get("accountId"),
+            missing_code=8001,
+            unknown_account_code=8011,
+            allow_all=True,
+        )
+        return _details_response(
+            request, customer.pk, ref, embed_names(query.get("embed")), Warnings()
+        )
+
+
+class _StatusMixin:
+    def _set_status(self, request, customer_id):
+        body = StatusBody(data=_body(request))
+        body.is_valid(raise_exception=True)
+        customer = services.customer_set_status(
+            customer_id=customer_id,
+            label=body.validated_data["label"],
+            reason=body.validated_data["reason"],
+            actor=request.user,
+        )
+        return Response(
+            {
+                "success": True,
+                "entity": customer.pk,
+                "status": {"label": customer.status},
+                "warnings": [],
+            }
+        )
+
+
+_STATUS_DESCRIPTION = (
+    "Body `{label, reason}`; label one of ACTIVE, SUSPENDED, DELETED, FRAUD_MARKED, "
+    "FRAUD_CONFIRMED (case and spaces tolerated: `Fraud Marked`). The change and its reason "
+    "are kept in the status history and the audit trail. Fraud-marked customers refuse "
+    "every write with 618, including a till changing their status; staff with "
+    "`customers.change_customer` may lift it. Codes: 8086 unknown label, 816 unknown "
+    "customer, 8067 the customer was merged (the survivor's id in the message), 618."
+)
+
+
+class CustomerLookupStatusView(_StatusMixin, APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_status_by_identifier",
+        summary="Change the status of a customer found by identifier",
+        description="`PUT /v2/customers/lookup/status?source=&accountId=&identifierName="
+        "&identifierValue=`. " + _STATUS_DESCRIPTION + " Lookup codes: " + _LOOKUP_CODES + ".",
+        parameters=[*_SOURCE_PARAMS, *_IDENTIFIER_PARAMS],
+        request=StatusBody,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def put(self, request):
+        customer = _lookup(_query(IdentifierQuery, request))
+        return self._set_status(request, customer.pk)
+
+
+class CustomerStatusView(_StatusMixin, APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_status",
+        summary="Change a customer's status",
+        description="`PUT /v2/customers/{id}/status`. " + _STATUS_DESCRIPTION,
+        request=StatusBody,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def put(self, request, customer_id: str):
+        return self._set_status(request, customer_id)
+
+
+class CustomerDetailView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_details",
+        summary="Customer details",
+        description=(
+            "`GET /v2/customers/{id}?source=&accountId=&embed=`: profiles of one source "
+            "(account) or of every source with `source=ALL` (also the default when `source` "
+            "is left out), identifiers, channels, loyalty info, extended fields; "
+            "`embed=points,subscriptions,mlp` add the loyalty and subscriptions fragments. "
+            "A merge victim answers the survivor's record (its `id` is the survivor's) with "
+            "warning 91009 - chosen over an 8069 refusal so that a store holding an old id "
+            "keeps working. Codes: 816 unknown customer, 8012 invalid source, 8045 no "
+            "accountId for a multi-account source, 8011 unknown accountId, 1044. " + _ACCESS
+        ),
+        parameters=[*_SOURCE_PARAMS, *_DETAIL_PARAMS],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("details", value=_sample("details.response.json"))],
+    )
+    def get(self, request, customer_id: str):
+        query = _query(DetailsQuery, request)
+        ref = selectors.source_resolve(
+            source=query.get("source") or selectors.ALL_SOURCES,
+            account_id=query.get("accountId"),
+            missing_code=8001,
+            unknown_account_code=8011,
+            allow_all=True,
+            invalid_source_code=8012,  # the seed's fetch-details table: 8012
+        )
+        return _details_response(
+            request, customer_id, ref, embed_names(query.get("embed")), Warnings()
+        )
+
+    @extend_schema(
+        operation_id="customer_update",
+        summary="Update a customer",
+        description=(
+            "`PUT /v2/customers/{id}?source=&accountId=`: first/last name, custom `fields`, "
+            "`commChannels` (a type sent replaces that type's channels), `extendedFields`, "
+            "loyalty type (non-loyalty to loyalty only). The profile of the source is "
+            "created when missing. Identifiers are not changed here (use changeIdentifier): "
+            "each one not already on the profile answers warning 91006. Answers "
+            "`{createdId, warnings}`. Codes: "
+            f"{_WRITE_SOURCE_CODES}, 816 unknown customer, 8067 merged customer, 618 fraud, "
+            "8018 loyalty to non-loyalty (chosen over 1046), 1017 unknown custom field, "
+            "91015 (warning) bad extended field, 8010 unknown channel type, 8057/8058 "
+            "(warnings) invalid channel values, 91006 (warning)."
+        ),
+        parameters=_SOURCE_PARAMS,
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample("update", value=_sample("update.request.json"), request_only=True),
+            OpenApiExample("updated", value=_sample("update.response.json"), response_only=True),
+        ],
+    )
+    def put(self, request, customer_id: str):
+        query = _query(SourceQuery, request)
+        result = services.customer_update(
+            customer_id=customer_id,
+            source=query.get("source"),
+            account_id=query.get("accountId"),
+            payload=_body(request),
+            actor=request.user,
+        )
+        return Response({"createdId": result.customer.pk, "warnings": list(result.warnings)})
+
+
+class CustomerChangeIdentifierView(APIView):
+    permission_classes = [CustomerApiPermission]
+
+    @extend_schema(
+        operation_id="customer_change_identifier",
+        summary="Add or remove identifiers",
+        description=(
+            "`POST /v2/customers/{id}/changeIdentifier?source=&accountId=` with `add` / "
+            "`remove` lists of `{type, value}`. Answers `{success, warnings}`. A new "
+            "identifier held by another customer in the same source/account: 8007 (chosen "
+            "over 8008). Held by a customer in another source: this customer is merged "
+            "into that one (profiles, identifiers, enrollments, subscriptions move), "
+            "warning 8051 naming the survivor (8053 when several customers hold them). "
+            "Codes: "
+            f"{_WRITE_SOURCE_CODES}, 8009 unknown customer (the seed's code here), 8067 "
+            "customer already merged, "
+            "618 fraud, 8013 unknown identifier type, 8056/8055/8064 (warnings) invalid "
+            "mobile/e-mail/externalId skipped, 8070 (warning) nothing to change or an "
+            "identifier to remove not found."
+        ),
+        parameters=_SOURCE_PARAMS,
+        request=ChangeIdentifierBody,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "change", value=_sample("change-identifier.request.json"), request_only=True
+            ),
+            OpenApiExample(
+                "changed", value=_sample("change-identifier.response.json"), response_only=True
+            ),
+        ],
+    )
+    def post(self, request, customer_id: str):
+        query = _query(SourceQuery, request)
+        body = ChangeIdentifierBody(data=_body(request))
+        body.is_valid(raise_exception=True)
+        result = services.customer_change_identifiers(
+            customer_id=customer_id,
+            source=query.get("source"),
+            account_id=query.get("accountId"),
+            add=body.validated_data.get("add", []),
+            remove=body.validated_data.get("remove", []),
+            actor=request.user,
+        )
+        return Response({"success": True, "warnings": list(result.warnings)})

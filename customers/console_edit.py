@@ -1,0 +1,329 @@
+"""Edit pages of the staff console. Each is a small form calling one customers service
+(`customer_update`, `customer_set_status`), the same functions the API calls; a refusal
+(`DomainError`) is shown on the form and nothing is written."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from config.errors import DomainError
+from customers.models import (
+    CommChannel,
+    CommChannelType,
+    Customer,
+    CustomerStatus,
+    CustomFieldDefinition,
+    ExtendedFieldDefinition,
+    FieldDataType,
+    LoyaltyType,
+    SourceProfile,
+)
+from customers.services import customer_set_status, customer_update
+
+CHANGE_PERMISSION = "customers.change_customer"
+
+
+def _single_view(customer_id: int) -> str:
+    return reverse("admin:customers_customer_single_view", args=[customer_id])
+
+
+def _error_text(error: DomainError) -> str:
+    return f"{error.message} (code {error.code})"
+
+
+def _show_warnings(request, warnings) -> None:
+    for warning in warnings or []:
+        messages.warning(request, f"{warning['message']} (code {warning['code']})")
+
+
+def _typed_field(definition, *, allowed_values=()) -> forms.Field:
+    label = definition.label or definition.name
+    if allowed_values:
+        choices = [("", "—"), *((str(v), str(v)) for v in allowed_values)]
+        return forms.ChoiceField(label=label, choices=choices, required=False)
+    field_class = {
+        FieldDataType.INTEGER: forms.IntegerField,
+        FieldDataType.DOUBLE: forms.FloatField,
+        FieldDataType.DATE: forms.DateField,
+    }.get(definition.data_type, forms.CharField)
+    if definition.data_type == FieldDataType.BOOLEAN:
+        choices = [("", "—"), ("true", "yes"), ("false", "no")]
+        return forms.ChoiceField(label=label, choices=choices, required=False)
+    return field_class(label=label, required=False)
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    mobile_channel = forms.CharField(
+        label="Mobile channel",
+        max_length=200,
+        required=False,
+        help_text="Replaces the mobile channel.",
+    )
+    email_channel = forms.CharField(
+        label="E-mail channel",
+        max_length=200,
+        required=False,
+        help_text="Replaces the e-mail channel.",
+    )
+
+    def __init__(self, *args, custom_fields: list[CustomFieldDefinition], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.custom_names = []
+        for definition in custom_fields:
+            name = f"custom_{definition.name}"
+            self.fields[name] = _typed_field(definition)
+            self.custom_names.append((name, definition.name))
+
+    def payload(self, profile: SourceProfile, channels: dict[str, str]) -> dict:
+        data = self.cleaned_data
+        body: dict = {
+            "source": profile.source,
+            "firstName": data["first_name"],
+            "lastName": data["last_name"],
+        }
+        if profile.account_id:
+            body["accountId"] = profile.account.account_id
+        fields = {
+            key: str(data[name])
+            for name, key in self.custom_names
+            if data.get(name) not in (None, "")
+        }
+        if fields:
+            body["fields"] = fields
+        changed = []
+        for kind, field in (("mobile", "mobile_channel"), ("email", "email_channel")):
+            value = data[field].strip()
+            if value and value != channels.get(kind, ""):
+                changed.append({"type": kind, "value": value, "primary": True})
+        if changed:
+            body["commChannels"] = changed
+        return {"profiles": [body]}
+
+
+class CustomerForm(forms.Form):
+    loyalty_type = forms.ChoiceField(
+        choices=LoyaltyType.choices,
+        help_text="A non-loyalty customer may become a loyalty customer, never the reverse.",
+    )
+
+    def __init__(self, *args, extended_fields: list[ExtendedFieldDefinition], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extended_names = []
+        for definition in extended_fields:
+            name = f"extended_{definition.name}"
+            self.fields[name] = _typed_field(definition, allowed_values=definition.allowed_values)
+            self.extended_names.append((name, definition.name))
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        extended = {
+            key: data[name] if not hasattr(data[name], "isoformat") else data[name].isoformat()
+            for name, key in self.extended_names
+            if data.get(name) not in (None, "")
+        }
+        body: dict = {"loyaltyInfo": {"loyaltyType": data["loyalty_type"]}}
+        if extended:
+            body["extendedFields"] = extended
+        return body
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CustomerStatus.choices)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why: recorded in the status history and the audit trail.",
+    )
+
+
+def urls(model_admin, view) -> list:
+    def bound(function):
+        return view(lambda request, **kwargs: function(model_admin, request, **kwargs))
+
+    return [
+        path(
+            "<int:customer_id>/profiles/<int:profile_id>/edit/",
+            bound(profile_edit),
+            name="customers_customer_profile_edit",
+        ),
+        path("<int:customer_id>/edit/", bound(customer_edit), name="customers_customer_edit"),
+        path("<int:customer_id>/status/", bound(status_edit), name="customers_customer_status"),
+    ]
+
+
+def actions(*, customer: Customer, request) -> list[dict]:
+    """Buttons of the single view's action bar: the edits, then other apps' (requests)."""
+    from customers import registry
+
+    others = [
+        action
+        for _, load in registry.single_view_actions
+        for action in load(customer=customer, request=request)
+    ]
+    if not request.user.has_perm(CHANGE_PERMISSION) or customer.merged_into_id:
+        return others
+    return [
+        *others,
+        {
+            "label": "Edit loyalty type and extended fields",
+            "url": reverse("admin:customers_customer_edit", args=[customer.pk]),
+        },
+        {
+            "label": "Change status",
+            "url": reverse("admin:customers_customer_status", args=[customer.pk]),
+        },
+    ]
+
+
+def profile_actions(
+    *, customer: Customer, profiles: list[SourceProfile], request
+) -> dict[int, str]:
+    if not request.user.has_perm(CHANGE_PERMISSION) or customer.merged_into_id:
+        return {}
+    return {
+        profile.pk: reverse("admin:customers_customer_profile_edit", args=[customer.pk, profile.pk])
+        for profile in profiles
+    }
+
+
+def _render(model_admin, request, customer: Customer, form, *, title: str, intro: str = ""):
+    return TemplateResponse(
+        request,
+        "admin/customers/customer/console_form.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts,
+            "customer": customer,
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "back_url": _single_view(customer.pk),
+        },
+    )
+
+
+def _check_permission(request) -> None:
+    if not request.user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied
+
+
+def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
+    _check_permission(request)
+    profile = get_object_or_404(
+        SourceProfile.objects.select_related("customer", "account"),
+        pk=profile_id,
+        customer_id=customer_id,
+    )
+    customer = profile.customer
+    channels = {
+        channel.type: channel.value
+        # the primary channel of each type wins (it comes last)
+        for channel in CommChannel.objects.filter(
+            profile=profile, type__in=[CommChannelType.MOBILE, CommChannelType.EMAIL]
+        ).order_by("primary", "pk")
+    }
+    custom_fields = list(CustomFieldDefinition.objects.filter(is_active=True).order_by("name"))
+    initial = {
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "mobile_channel": channels.get(CommChannelType.MOBILE, ""),
+        "email_channel": channels.get(CommChannelType.EMAIL, ""),
+        **{f"custom_{key}": value for key, value in profile.custom_fields.items()},
+    }
+    form = ProfileForm(request.POST or None, initial=initial, custom_fields=custom_fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = customer_update(
+                customer_id=customer.pk,
+                source=profile.source,
+                account_id=profile.account.account_id if profile.account_id else None,
+                payload=form.payload(profile, channels),
+                actor=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            _show_warnings(request, result.warnings)
+            model_admin.log_change(request, customer, f"Edited the {profile.source} profile.")
+            messages.success(request, f"The {profile.source} profile was saved.")
+            return HttpResponseRedirect(_single_view(customer.pk))
+    source = profile.source + (f" · {profile.account.account_id}" if profile.account_id else "")
+    return _render(model_admin, request, customer, form, title=f"Edit the {source} profile")
+
+
+def customer_edit(model_admin, request, *, customer_id: int):
+    _check_permission(request)
+    customer = get_object_or_404(Customer, pk=customer_id)
+    # The service addresses a profile by source; the customer's first one carries the
+    # customer-level fields without creating a new profile.
+    profile = (
+        SourceProfile.objects.filter(customer=customer)
+        .select_related("account")
+        .order_by("pk")
+        .first()
+    )
+    if profile is None:
+        raise Http404("This customer has no profile to edit (a merge victim?)")
+    extended_fields = list(ExtendedFieldDefinition.objects.filter(is_active=True).order_by("name"))
+    initial = {
+        "loyalty_type": customer.loyalty_type,
+        **{f"extended_{key}": value for key, value in customer.extended_fields.items()},
+    }
+    form = CustomerForm(request.POST or None, initial=initial, extended_fields=extended_fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = customer_update(
+                customer_id=customer.pk,
+                source=profile.source,
+                account_id=profile.account.account_id if profile.account_id else None,
+                payload=form.payload(),
+                actor=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            _show_warnings(request, result.warnings)
+            model_admin.log_change(request, customer, "Edited loyalty type and extended fields.")
+            messages.success(request, "The customer was saved.")
+            return HttpResponseRedirect(_single_view(customer.pk))
+    return _render(
+        model_admin, request, customer, form, title="Edit loyalty type and extended fields"
+    )
+
+
+def status_edit(model_admin, request, *, customer_id: int):
+    _check_permission(request)
+    customer = get_object_or_404(Customer, pk=customer_id)
+    form = StatusForm(request.POST or None, initial={"status": customer.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_set_status(
+                customer_id=customer.pk,
+                label=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            model_admin.log_change(
+                request, customer, f"Status set to {form.cleaned_data['status']}."
+            )
+            messages.success(request, f"Status set to {form.cleaned_data['status']}.")
+            return HttpResponseRedirect(_single_view(customer.pk))
+    return _render(
+        model_admin,
+        request,
+        customer,
+        form,
+        title="Change status",
+        intro="Fraud-marked customers accept no writes from stores; suspended customers are kept but flagged.",
+    )

@@ -1,0 +1,106 @@
+"""Extension points where other apps take part in customer operations.
+
+`customers` never imports `loyalty` or `subscriptions`; they register their parts here from
+their `AppConfig.ready()`:
+
+- `merge_steps`: called in order inside the merge transaction,
+  `step(*, victim, survivor, actor, warnings) -> None`.
+- `detail_embeds`: `embed=<name>` on customer details,
+  `embed(*, customers: list[Customer], request_context: dict) -> dict[int, dict]` returning,
+  per customer id, the fragment merged into that customer's details body (deep-merged:
+  `{"loyaltyInfo": {"lifetimePurchases": 230}}` adds to the body's `loyaltyInfo`). Called
+  once for all customers of a response, so the query count does not grow with them.
+  `request_context` holds `request` (the DRF request, or absent outside the API) and
+  `embed` (every name asked for).
+- `registration_steps` / `update_steps`: called inside `customer_register` /
+  `customer_update` with the raw request body,
+  `step(*, customer, payload, actor, warnings, side_effects, created) -> None`.
+- `single_view_sections`: sections of the staff single view,
+  `SingleViewSection(key, title, template, order, load(*, customer, request) -> dict)`.
+- `demo_loaders`: `load(*, stdout) -> None`, run by `load_demo` in `order`.
+- `changelist_columns`: columns of the staff customer search results,
+  `ChangelistColumn(key, title, load(*, customers: list[Customer]) -> dict[int, str])`,
+  called once per page with every customer shown (so the query count stays fixed).
+- `changelist_filters`: Django admin list filters (`admin.SimpleListFilter` subclasses)
+  added to the staff customer search, e.g. program and tier from `loyalty`.
+- `single_view_actions`: buttons of the single view's action bar,
+  `actions(*, customer, request) -> list[dict(label=..., url=...)]` (e.g. raise a request).
+- `audit_trail_entries`: more rows for the single view's audit trail, from tables that
+  pghistory does not track (e.g. requests made and decided),
+  `load(*, customer, limit) -> list[dict(at, actor, what, object_id, label, changes)]`.
+- `dashboard_panels`: panels of the staff console's home page,
+  `DashboardPanel(key, title, template, load(*, request) -> dict)`.
+- `erasure_steps`: called in order inside `customers.erasure.customer_erase`, after the
+  customer's own personal data is erased, to erase what another app holds of the person,
+  `step(*, customer, actor, reason) -> None`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(order=True)
+class _Entry:
+    order: int
+    name: str
+    function: Callable[..., Any] = field(compare=False)
+
+
+class Registry:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._entries: dict[str, _Entry] = {}
+
+    def register(self, name: str, function: Callable[..., Any], *, order: int = 100) -> None:
+        # Re-registering the same name replaces it: ready() may run twice in some test setups.
+        self._entries[name] = _Entry(order, name, function)
+
+    def get(self, name: str) -> Callable[..., Any] | None:
+        entry = self._entries.get(name)
+        return entry.function if entry else None
+
+    def names(self) -> list[str]:
+        return [entry.name for entry in sorted(self._entries.values())]
+
+    def __iter__(self):
+        return iter([(entry.name, entry.function) for entry in sorted(self._entries.values())])
+
+
+@dataclass(frozen=True)
+class SingleViewSection:
+    key: str
+    title: str
+    template: str
+    load: Callable[..., dict]
+
+
+@dataclass(frozen=True)
+class ChangelistColumn:
+    key: str
+    title: str
+    load: Callable[..., dict]
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    key: str
+    title: str
+    template: str
+    load: Callable[..., dict]
+
+
+merge_steps = Registry("merge steps")
+detail_embeds = Registry("detail embeds")
+registration_steps = Registry("registration steps")
+update_steps = Registry("update steps")
+single_view_sections = Registry("single view sections")
+demo_loaders = Registry("demo loaders")
+changelist_columns = Registry("changelist columns")
+changelist_filters = Registry("changelist filters")
+dashboard_panels = Registry("dashboard panels")
+single_view_actions = Registry("single view actions")
+audit_trail_entries = Registry("audit trail entries")
+erasure_steps = Registry("erasure steps")

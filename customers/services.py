@@ -1,0 +1,783 @@
+"""Write operations on customers: register, update, change identifiers, merge, set status.
+
+Each service is one transaction, records who acted (attribution fields and the pghistory
+context), locks rows in primary-key order and raises only `DomainError`s with registry
+codes. Other apps take part through `customers.registry` (registration, update and merge
+steps); this module never imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from config import codes
+from config.errors import DomainError, DomainErrors, Warnings
+from customers import registry
+from customers.audit import Actor, audit_context, created_by, modified_by
+from customers.models import (
+    CommChannel,
+    CommChannelType,
+    Customer,
+    CustomerMerge,
+    CustomerStatus,
+    CustomerStatusChange,
+    CustomFieldDefinition,
+    ExtendedFieldDefinition,
+    FieldDataType,
+    Identifier,
+    IdentifierType,
+    LoyaltyType,
+    SourceProfile,
+    Till,
+)
+from customers.normalise import (
+    InvalidIdentifier,
+    as_bool,
+    as_text,
+    identifier_type,
+    normalise_email,
+    normalise_identifier,
+    normalise_mobile,
+)
+from customers.selectors import SourceRef, customer_lock, customers_lock, source_resolve
+
+# Registration refuses an invalid identifier with the code of its type.
+_INVALID_ON_REGISTER = {
+    IdentifierType.MOBILE: 1001,
+    IdentifierType.EMAIL: 1002,
+    IdentifierType.EXTERNAL_ID: 1003,
+}
+# changeIdentifier skips an invalid identifier to add with a warning of its type.
+_INVALID_ON_CHANGE = {
+    IdentifierType.MOBILE: 8056,
+    IdentifierType.EMAIL: 8055,
+    IdentifierType.EXTERNAL_ID: 8064,
+}
+_CHANNEL_TYPES = {value.lower(): value for value in CommChannelType.values}
+
+
+@dataclass
+class RegistrationResult:
+    customer: Customer
+    profile: SourceProfile
+    created: bool
+    warnings: Warnings
+    side_effects: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class UpdateResult:
+    customer: Customer
+    warnings: Warnings
+
+
+@dataclass
+class IdentifierChangeResult:
+    customer: Customer
+    warnings: Warnings
+    merged_into: Customer | None = None
+
+
+# --- Parsing the request body ---------------------------------------------------------
+
+
+def _resolve_write_source(source: str | None, account_id: str | None) -> SourceRef:
+    return source_resolve(
+        source=source, account_id=account_id, missing_code=8004, unknown_account_code=8127
+    )
+
+
+def _as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value]
+    return []
+
+
+def _profile_body(payload: dict, ref: SourceRef) -> dict:
+    """The body's profile for the addressed source: the one naming it, else the first."""
+    profiles = [p for p in _as_list(payload.get("profiles")) if isinstance(p, dict)]
+    for profile in profiles:
+        if as_text(profile.get("source")).upper() == ref.source and (
+            ref.account is None or as_text(profile.get("accountId")) == ref.account_code
+        ):
+            return profile
+    for profile in profiles:
+        if as_text(profile.get("source")).upper() == ref.source:
+            return profile
+    return profiles[0] if profiles else {}
+
+
+def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
+    """Every identifier normalised; all invalid ones refused together (1001/1002/1003/8013)."""
+    parsed: list[tuple[str, str]] = []
+    errors: list[DomainError] = []
+    for item in _as_list(raw):
+        item = _as_dict(item)
+        type_ = identifier_type(item.get("type"))
+        if type_ is None:
+            errors.append(DomainError(8013))
+            continue
+        try:
+            value = normalise_identifier(type_, item.get("value"))
+        except InvalidIdentifier:
+            errors.append(DomainError(_INVALID_ON_REGISTER.get(type_, 8013)))
+            continue
+        if (type_, value) not in parsed:
+            parsed.append((type_, value))
+    if errors:
+        raise DomainErrors(errors)
+    return parsed
+
+
+def _custom_fields(raw: Any) -> dict[str, str]:
+    """Custom fields must be configured (1017); values are kept as the text sent."""
+    fields = _as_dict(raw)
+    if not fields:
+        return {}
+    known = {
+        name.lower(): name
+        for name in CustomFieldDefinition.objects.filter(is_active=True).values_list(
+            "name", flat=True
+        )
+    }
+    unknown = [key for key in fields if str(key).lower() not in known]
+    if unknown:
+        raise DomainError(1017, f"{codes.get(1017).message} ({', '.join(map(str, unknown))})")
+    return {known[str(key).lower()]: as_text(value) for key, value in fields.items()}
+
+
+def _extended_value(definition: ExtendedFieldDefinition, raw: Any) -> Any:
+    """The stored value, or ValueError when it does not fit the definition."""
+    if definition.allowed_values:
+        text = as_text(raw)
+        for allowed in definition.allowed_values:
+            if str(allowed).lower() == text.lower():
+                return allowed  # "MALE" is stored as the configured "Male"
+        raise ValueError(text)
+    if definition.data_type == FieldDataType.INTEGER:
+        return int(as_text(raw))
+    if definition.data_type == FieldDataType.DOUBLE:
+        return float(as_text(raw))
+    if definition.data_type == FieldDataType.BOOLEAN:
+        text = as_text(raw).lower()
+        if text not in {"true", "false", "1", "0"}:
+            raise ValueError(text)
+        return as_bool(text)
+    text = as_text(raw)
+    if len(text) > 200:
+        raise ValueError(text)
+    return text
+
+
+def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
+    """Valid extended fields; an unknown field or a bad value is skipped with 91015."""
+    fields = _as_dict(raw)
+    if not fields:
+        return {}
+    definitions = {
+        d.name.lower(): d for d in ExtendedFieldDefinition.objects.filter(is_active=True)
+    }
+    accepted: dict[str, Any] = {}
+    for key, raw_value in fields.items():
+        definition = definitions.get(str(key).lower())
+        try:
+            if definition is None:
+                raise ValueError(key)
+            accepted[definition.name] = _extended_value(definition, raw_value)
+        except (TypeError, ValueError):
+            warnings.add(91015, x=key)
+    return accepted
+
+
+def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
+    """Channels to store; unknown type 8010, invalid mobile/e-mail skipped with 8058/8057."""
+    channels: list[dict[str, Any]] = []
+    for item in _as_list(raw):
+        item = _as_dict(item)
+        type_ = _CHANNEL_TYPES.get(as_text(item.get("type")).lower())
+        if type_ is None:
+            raise DomainError(8010)
+        value = as_text(item.get("value"))
+        try:
+            if type_ == CommChannelType.MOBILE:
+                value = normalise_mobile(value)
+            elif type_ == CommChannelType.EMAIL:
+                value = normalise_email(value)
+        except InvalidIdentifier:
+            warnings.add(8058 if type_ == CommChannelType.MOBILE else 8057)
+            continue
+        meta = _as_dict(item.get("meta"))
+        channels.append(
+            {
+                "type": type_,
+                "value": value[:200],
+                "primary": as_bool(item.get("primary")),
+                "verified": as_bool(item.get("verified")),
+                "meta": {
+                    **{k: v for k, v in meta.items() if k not in {"residence", "office"}},
+                    "residence": as_bool(meta.get("residence")),
+                    "office": as_bool(meta.get("office")),
+                },
+            }
+        )
+    return channels
+
+
+def _loyalty_type(payload: dict) -> str | None:
+    raw = _as_dict(payload.get("loyaltyInfo")).get("loyaltyType", payload.get("loyaltyType"))
+    if raw is None or raw == "":
+        return None
+    text = as_text(raw).lower().replace("-", "_")
+    if text not in LoyaltyType.values:
+        raise DomainError(400, f"Invalid loyaltyType {as_text(raw)!r}: use loyalty or non_loyalty")
+    return text
+
+
+def _associated_till(raw: Any) -> Till | None:
+    code = as_text(raw)
+    if not code:
+        return None
+    till = Till.objects.filter(code=code, is_active=True).first()
+    if till is None:
+        raise DomainError(91020)
+    return till
+
+
+def _registration_date(payload: dict, profile: dict) -> datetime:
+    """`attributionV2.createDate` (in loyaltyInfo or at the top) or the profile's
+    `attribution.createDate`; bad format 8017, outside the configured window 1034."""
+    raw = (
+        _as_dict(_as_dict(payload.get("loyaltyInfo")).get("attributionV2")).get("createDate")
+        or _as_dict(payload.get("attributionV2")).get("createDate")
+        or _as_dict(profile.get("attribution")).get("createDate")
+    )
+    now = timezone.now()
+    if not raw:
+        return now
+    try:
+        moment = parse_datetime(as_text(raw))
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise DomainError(8017)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    past = timedelta(days=getattr(settings, "REGISTRATION_MAX_PAST_DAYS", 3650))
+    future = timedelta(days=getattr(settings, "REGISTRATION_MAX_FUTURE_DAYS", 1))
+    if not now - past <= moment <= now + future:
+        raise DomainError(1034)
+    return moment
+
+
+# --- Locks and ownership --------------------------------------------------------------
+
+
+def _lock_identifier_values(identifiers: list[tuple[str, str]]) -> None:
+    """Serialise writers of the same identifier values, in a fixed order (no deadlocks).
+
+    Two tills registering the same new mobile at once (in the same or different sources)
+    then see each other's result instead of both creating a customer; the unique
+    constraint stays the last line of defence.
+    """
+    keys = sorted({f"{type_}:{value}" for type_, value in identifiers})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+            [keys],
+        )
+
+
+def _owners(identifiers: list[tuple[str, str]]) -> list[Identifier]:
+    condition = Q()
+    for type_, value in identifiers:
+        condition |= Q(type=type_, value=value)
+    return list(Identifier.objects.filter(condition).order_by("customer_id", "id"))
+
+
+def _in_source(identifier: Identifier, ref: SourceRef) -> bool:
+    return identifier.source == ref.source and identifier.account_id == (
+        ref.account.pk if ref.account else None
+    )
+
+
+def _already_exists(customer_id: int) -> DomainError:
+    return DomainError(8006, codes.get(8006).message.format(customer_id))
+
+
+def _merged_victim(customer: Customer) -> DomainError:
+    return DomainError(8067, codes.get(8067).message.format(customer.merged_into_id))
+
+
+def _profile_for(customer: Customer, ref: SourceRef, actor: Actor) -> SourceProfile:
+    profile = SourceProfile.objects.filter(
+        customer=customer, source=ref.source, account=ref.account
+    ).first()
+    if profile is None:
+        profile = SourceProfile.objects.create(
+            customer=customer, source=ref.source, account=ref.account, **created_by(actor)
+        )
+    return profile
+
+
+def _create_identifiers(
+    profile: SourceProfile, identifiers: list[tuple[str, str]], ref: SourceRef
+) -> None:
+    """Insert inside a savepoint: a concurrent owner turns into 8006, not a 500."""
+    try:
+        with transaction.atomic():
+            Identifier.objects.bulk_create(
+                [
+                    Identifier(
+                        profile=profile,
+                        customer_id=profile.customer_id,
+                        source=ref.source,
+                        account=ref.account,
+                        type=type_,
+                        value=value,
+                    )
+                    for type_, value in identifiers
+                ]
+            )
+    except IntegrityError:
+        owner = next(
+            (o for o in _owners(identifiers) if _in_source(o, ref)),
+            None,
+        )
+        raise _already_exists(owner.customer_id if owner else profile.customer_id) from None
+
+
+def _create_channels(profile: SourceProfile, channels: list[dict[str, Any]]) -> None:
+    CommChannel.objects.bulk_create(
+        [CommChannel(profile=profile, customer_id=profile.customer_id, **c) for c in channels]
+    )
+
+
+# --- Services -------------------------------------------------------------------------
+
+
+def customer_register(
+    *, source: str | None, account_id: str | None, payload: Any, actor: Actor
+) -> RegistrationResult:
+    """Register a customer in a source (and account).
+
+    Identifiers already in the same source/account: 8006 (with the owner's id). Already in
+    another source: a new source profile on that customer, warning 8050 (8052 as well when
+    they belong to several customers: the oldest is chosen).
+    """
+    ref = _resolve_write_source(source, account_id)
+    if not isinstance(payload, dict):
+        raise DomainError(400)
+    profile_body = _profile_body(payload, ref)
+    identifiers = _registration_identifiers(profile_body.get("identifiers"))
+    if not identifiers:
+        raise DomainError(1007)
+    warnings = Warnings()
+    loyalty_type = _loyalty_type(payload) or LoyaltyType.LOYALTY
+    custom_fields = _custom_fields(profile_body.get("fields"))
+    extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
+    channels = _comm_channels(profile_body.get("commChannels"), warnings)
+    associated_with = _associated_till(payload.get("associatedWith"))
+    registered_at = _registration_date(payload, profile_body)
+    side_effects: list[dict[str, Any]] = []
+
+    with transaction.atomic(), audit_context(actor, operation="customer_register"):
+        _lock_identifier_values(identifiers)
+        owners = _owners(identifiers)
+        in_source = [o for o in owners if _in_source(o, ref)]
+        if in_source:
+            raise _already_exists(in_source[0].customer_id)
+        owner_ids = sorted({o.customer_id for o in owners})
+        if owner_ids:
+            customer = customers_lock(customer_ids=owner_ids[:1])[0]
+            if customer.merged_into_id:  # identifiers move on merge; kept for safety
+                customer = customers_lock(customer_ids=[customer.merged_into_id])[0]
+            if customer.is_fraud:
+                raise DomainError(618)
+            if SourceProfile.objects.filter(
+                customer=customer, source=ref.source, account=ref.account
+            ).exists():
+                raise _already_exists(customer.pk)
+            warnings.add(8050)
+            if len(owner_ids) > 1:
+                warnings.add(8052)
+            # Customer-level fields already set are kept; new ones are added.
+            missing = {
+                k: v for k, v in extended_fields.items() if k not in customer.extended_fields
+            }
+            if missing:
+                customer.extended_fields = {**customer.extended_fields, **missing}
+            customer.modified_at = timezone.now()
+            for name, value in modified_by(actor).items():
+                setattr(customer, name, value)
+            customer.save()
+            created = False
+        else:
+            customer = Customer.objects.create(
+                loyalty_type=loyalty_type,
+                extended_fields=extended_fields,
+                registered_at=registered_at,
+                associated_with=associated_with,
+                **created_by(actor),
+            )
+            created = True
+        profile = SourceProfile.objects.create(
+            customer=customer,
+            source=ref.source,
+            account=ref.account,
+            first_name=as_text(profile_body.get("firstName"))[:100],
+            last_name=as_text(profile_body.get("lastName"))[:100],
+            custom_fields=custom_fields,
+            **created_by(actor),
+        )
+        _create_identifiers(profile, identifiers, ref)
+        _create_channels(profile, channels)
+        for _name, step in registry.registration_steps:
+            step(
+                customer=customer,
+                payload=payload,
+                actor=actor,
+                warnings=warnings,
+                side_effects=side_effects,
+                created=created,
+            )
+    return RegistrationResult(customer, profile, created, warnings, side_effects)
+
+
+def customer_update(
+    *,
+    customer_id: int | str,
+    source: str | None,
+    account_id: str | None,
+    payload: Any,
+    actor: Actor,
+) -> UpdateResult:
+    """Update the profile of one source (created if missing), channels, custom and
+    extended fields and loyalty type (non-loyalty to loyalty only: 8018). Identifiers are
+    not changed here: each one not already on the profile answers warning 91006."""
+    ref = _resolve_write_source(source, account_id)
+    if not isinstance(payload, dict):
+        raise DomainError(400)
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise DomainError(816) from None
+    profile_body = _profile_body(payload, ref)
+    warnings = Warnings()
+    loyalty_type = _loyalty_type(payload)
+    custom_fields = _custom_fields(profile_body.get("fields"))
+    extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
+    has_channels = "commChannels" in profile_body
+    channels = _comm_channels(profile_body.get("commChannels"), warnings)
+
+    with transaction.atomic(), audit_context(actor, operation="customer_update"):
+        customer = customer_lock(customer_id=pk)
+        if customer.merged_into_id:
+            raise _merged_victim(customer)
+        if customer.is_fraud:
+            raise DomainError(618)
+        if loyalty_type == LoyaltyType.NON_LOYALTY and customer.loyalty_type == LoyaltyType.LOYALTY:
+            raise DomainError(8018)
+        profile = _profile_for(customer, ref, actor)
+        stored = set(profile.identifiers.values_list("type", "value"))
+        for item in _as_list(profile_body.get("identifiers")):
+            item = _as_dict(item)
+            type_ = identifier_type(item.get("type"))
+            try:
+                value = normalise_identifier(type_, item.get("value")) if type_ else None
+            except InvalidIdentifier:
+                value = None
+            if (type_, value) not in stored:
+                warnings.add(91006, x=type_ or as_text(item.get("type")) or "identifier")
+
+        if "firstName" in profile_body:
+            profile.first_name = as_text(profile_body.get("firstName"))[:100]
+        if "lastName" in profile_body:
+            profile.last_name = as_text(profile_body.get("lastName"))[:100]
+        if custom_fields:
+            profile.custom_fields = {**profile.custom_fields, **custom_fields}
+        now = timezone.now()
+        profile.modified_at = profile.auto_update_time = now
+        for name, value in modified_by(actor).items():
+            setattr(profile, name, value)
+        profile.save()
+        if has_channels:
+            # A channel type sent replaces that type's channels on this profile.
+            types = {c["type"] for c in channels}
+            CommChannel.objects.filter(profile=profile, type__in=types).delete()
+            _create_channels(profile, channels)
+
+        if extended_fields:
+            customer.extended_fields = {**customer.extended_fields, **extended_fields}
+        if loyalty_type:
+            customer.loyalty_type = loyalty_type
+        customer.modified_at = now
+        for name, value in modified_by(actor).items():
+            setattr(customer, name, value)
+        customer.save()
+        for _name, step in registry.update_steps:
+            step(
+                customer=customer,
+                payload=payload,
+                actor=actor,
+                warnings=warnings,
+                side_effects=[],
+                created=False,
+            )
+    return UpdateResult(customer, warnings)
+
+
+def _change_items(raw: Any, *, adding: bool, warnings: Warnings) -> list[tuple[str, str]]:
+    items: list[tuple[str, str]] = []
+    for item in _as_list(raw):
+        item = _as_dict(item)
+        type_ = identifier_type(item.get("type"))
+        if type_ is None:
+            raise DomainError(8013)
+        try:
+            value = normalise_identifier(type_, item.get("value"))
+        except InvalidIdentifier:
+            if adding:
+                warnings.add(_INVALID_ON_CHANGE.get(type_, 8070))
+            else:
+                warnings.add(8070)
+            continue
+        if (type_, value) not in items:
+            items.append((type_, value))
+    return items
+
+
+def customer_change_identifiers(
+    *,
+    customer_id: int | str,
+    source: str | None,
+    account_id: str | None,
+    add: Any,
+    remove: Any,
+    actor: Actor,
+) -> IdentifierChangeResult:
+    """Add / remove identifiers of one source profile.
+
+    An identifier to add that another customer holds in the same source/account: 8007.
+    Held by a customer in another source: this customer (victim) is merged into that one
+    (survivor), warning 8051. Unknown customer: 8009. Invalid values are skipped with 8056/8055/8064; a removal of
+    an identifier the profile does not hold is skipped with 8070.
+    """
+    ref = _resolve_write_source(source, account_id)
+    # Unknown customer: 8009, the code the seed's changeIdentifier table gives for it.
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise DomainError(8009) from None
+    warnings = Warnings()
+    to_add = _change_items(add, adding=True, warnings=warnings)
+    to_remove = _change_items(remove, adding=False, warnings=warnings)
+    if not to_add and not to_remove:
+        warnings.add(8070)
+
+    with transaction.atomic(), audit_context(actor, operation="customer_change_identifiers"):
+        _lock_identifier_values(to_add)
+        owners = _owners(to_add) if to_add else []
+        # Lock this customer and every owner together, in primary-key order.
+        locked = {
+            c.pk: c
+            for c in customers_lock(customer_ids=sorted({pk, *(o.customer_id for o in owners)}))
+        }
+        customer = locked.get(pk)
+        if customer is None:
+            raise DomainError(8009)
+        if customer.merged_into_id:
+            raise _merged_victim(customer)
+        if customer.is_fraud:
+            raise DomainError(618)
+        profile = _profile_for(customer, ref, actor)
+
+        for type_, value in to_remove:
+            deleted, _ = Identifier.objects.filter(
+                profile=profile, type=type_, value=value
+            ).delete()
+            if not deleted:
+                warnings.add(8070)
+
+        owners = _owners(to_add) if to_add else []  # re-read under the locks
+        for owner in owners:
+            if _in_source(owner, ref) and owner.customer_id != customer.pk:
+                raise DomainError(8007)
+        held = {(o.type, o.value) for o in owners if _in_source(o, ref)}
+        new = [pair for pair in to_add if pair not in held]
+        _create_identifiers(profile, new, ref)
+
+        survivors = sorted({o.customer_id for o in owners if o.customer_id != customer.pk})
+        merged_into = None
+        if survivors:
+            if len(survivors) > 1:
+                warnings.add(8053)
+            survivor = locked.get(survivors[0]) or customer_lock(customer_id=survivors[0])
+            _merge_locked(
+                victim=customer,
+                survivor=survivor,
+                actor=actor,
+                reason="changeIdentifier: identifier held in another source",
+                warnings=warnings,
+            )
+            warnings.add(8051, codes.get(8051).message.format(survivor.pk))
+            merged_into = survivor
+        else:
+            customer.modified_at = timezone.now()
+            for name, value in modified_by(actor).items():
+                setattr(customer, name, value)
+            customer.save()
+    return IdentifierChangeResult(merged_into or customer, warnings, merged_into)
+
+
+def _merge_locked(
+    *, victim: Customer, survivor: Customer, actor: Actor, reason: str, warnings: Warnings
+) -> CustomerMerge:
+    """Move everything of `victim` to `survivor`; both rows are locked by the caller."""
+    if victim.pk == survivor.pk:
+        raise DomainError(9029)
+    if victim.merged_into_id:
+        raise DomainError(9027)
+    if survivor.merged_into_id:
+        raise DomainError(9023)
+    if victim.is_fraud or survivor.is_fraud:
+        raise DomainError(618)
+    now = timezone.now()
+    with audit_context(
+        actor, operation="customer_merge", merge_victim=victim.pk, merge_survivor=survivor.pk
+    ):
+        survivor_profiles = {
+            (p.source, p.account_id): p for p in SourceProfile.objects.filter(customer=survivor)
+        }
+        for profile in SourceProfile.objects.filter(customer=victim).order_by("pk"):
+            target = survivor_profiles.get((profile.source, profile.account_id))
+            if target is None:
+                profile.customer = survivor
+                profile.save(update_fields=["customer"])
+                continue
+            # The survivor already has this source: its profile takes the victim's
+            # identifiers (unique within the source, so they cannot collide) and channels.
+            Identifier.objects.filter(profile=profile).update(profile=target)
+            CommChannel.objects.filter(profile=profile).update(profile=target)
+            target.custom_fields = {**profile.custom_fields, **target.custom_fields}
+            target.first_name = target.first_name or profile.first_name
+            target.last_name = target.last_name or profile.last_name
+            target.save(update_fields=["custom_fields", "first_name", "last_name"])
+            profile.delete()
+        Identifier.objects.filter(customer=victim).update(customer=survivor)
+        CommChannel.objects.filter(customer=victim).update(customer=survivor)
+        survivor.extended_fields = {**victim.extended_fields, **survivor.extended_fields}
+        if victim.loyalty_type == LoyaltyType.LOYALTY:
+            survivor.loyalty_type = LoyaltyType.LOYALTY
+        survivor.modified_at = now
+        for name, value in modified_by(actor).items():
+            setattr(survivor, name, value)
+        survivor.save()
+        for _name, step in registry.merge_steps:
+            step(victim=victim, survivor=survivor, actor=actor, warnings=warnings)
+        # Earlier victims of the victim now point at the survivor: one hop for readers.
+        Customer.objects.filter(merged_into=victim).update(merged_into=survivor)
+        victim.merged_into = survivor
+        victim.merged_at = now
+        victim.modified_at = now
+        for name, value in modified_by(actor).items():
+            setattr(victim, name, value)
+        victim.save()
+        is_till = isinstance(actor, Till)
+        return CustomerMerge.objects.create(
+            victim=victim,
+            survivor=survivor,
+            reason=reason[:200],
+            merged_at=now,
+            merged_by_till=actor if is_till else None,
+            merged_by_user=None if is_till else actor,
+        )
+
+
+def customer_merge(
+    *,
+    victim_id: int,
+    survivor_id: int,
+    actor: Actor,
+    reason: str = "",
+    warnings: Warnings | None = None,
+) -> CustomerMerge:
+    """Merge `victim` into `survivor`: profiles, identifiers, channels and every other
+    app's rows (registry.merge_steps) move, the victim keeps `merged_into`. Same customer
+    9029, victim already merged 9027, survivor merged 9023, fraud 618, missing 816."""
+    if warnings is None:
+        warnings = Warnings()
+    with transaction.atomic():
+        locked = {c.pk: c for c in customers_lock(customer_ids=sorted({victim_id, survivor_id}))}
+        if victim_id not in locked or survivor_id not in locked:
+            raise DomainError(816)
+        return _merge_locked(
+            victim=locked[victim_id],
+            survivor=locked[survivor_id],
+            actor=actor,
+            reason=reason,
+            warnings=warnings,
+        )
+
+
+def status_from_label(label: Any) -> str:
+    """ "Fraud Marked", "fraud_marked", "FRAUD-MARKED" -> FRAUD_MARKED; unknown 8086."""
+    text = as_text(label).upper().replace(" ", "_").replace("-", "_")
+    if text not in CustomerStatus.values:
+        raise DomainError(8086)
+    return text
+
+
+def customer_set_status(
+    *, customer_id: int | str, label: Any, reason: str, actor: Actor
+) -> Customer:
+    """Change the status (label) with a reason, recorded in the status history.
+
+    Tills may not change a fraud-marked customer's status (618); staff users with the
+    change permission (checked by the caller) may lift it.
+    """
+    new_status = status_from_label(label)
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise DomainError(816) from None
+    with transaction.atomic(), audit_context(actor, operation="customer_set_status"):
+        customer = customer_lock(customer_id=pk)
+        if customer.merged_into_id:
+            raise _merged_victim(customer)
+        if customer.is_fraud and isinstance(actor, Till):
+            raise DomainError(618)
+        if customer.status == new_status:
+            return customer
+        is_till = isinstance(actor, Till)
+        CustomerStatusChange.objects.create(
+            customer=customer,
+            old_status=customer.status,
+            new_status=new_status,
+            label=as_text(label)[:100],
+            reason=(reason or "")[:2000],
+            changed_by_till=actor if is_till else None,
+            changed_by_user=None if is_till else actor,
+        )
+        customer.status = new_status
+        customer.modified_at = timezone.now()
+        for name, value in modified_by(actor).items():
+            setattr(customer, name, value)
+        customer.save()
+    return customer

@@ -1,0 +1,5 @@
+"""Loyalty tables: programs, tiers, enrollments, the ledger, bills, coupons and transfers
+(`core`), and the requests with their approval workflow (`requests`)."""
+
+from loyalty.models.core import *  # noqa: F403
+from loyalty.models.requests import *  # noqa: F403

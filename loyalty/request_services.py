@@ -1,0 +1,887 @@
+"""The request workflow: make a request, approve or reject it, apply its effect exactly once.
+
+Every type shares one flow (`request_create`, `request_approve`, `request_reject`,
+`requests_decide`); what differs per base type is the payload validation (`_VALIDATORS`,
+run when the request is made and again, under locks, when it is approved) and the effect
+(`_EFFECTS`), which calls the owning app's service (ledger credit, coupon issue, identifier
+change, merge) and never re-implements it.
+
+Deciding locks the request row, re-checks that it is still PENDING (else 9014), checks the
+checker's permission and the four-eyes rule, and applies the effect in a savepoint: when the
+effect is refused (a `DomainError`, e.g. the new mobile was taken meanwhile) the request ends
+FAILED with the reason and nothing of the effect is written. E-mails go after the commit.
+
+Codes chosen where the specification left a choice (project codes in `config/codes.py`):
+9014 already decided, 9015 reason not allowed, 9016 goodwill points above the cap,
+9017 rejection without a reason, 9019 decider is the requester, 9020 decision status not
+APPROVED/REJECTED, 9021 missing make/check/one-step permission, 9025 (warning) auto-approval
+asked for but not allowed, 9030 a payload field missing or invalid, 9033 approved value above
+the requested points; 895 unknown program, 707 unknown coupon series, 1628 unknown bill.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import DomainError, Warnings
+from customers.audit import Actor, audit_context, modified_by
+from customers.erasure import customer_erase, is_erased
+from customers.models import (
+    Customer,
+    Identifier,
+    IdentifierType,
+    LoyaltyType,
+    Source,
+    Till,
+)
+from customers.normalise import InvalidIdentifier, as_bool, as_text, normalise_identifier
+from customers.selectors import SourceRef, ensure_writable, source_resolve
+from customers.services import customer_change_identifiers, customer_merge
+from loyalty.models import (
+    BASE_TYPES_OF,
+    CouponSeries,
+    LedgerKind,
+    Program,
+    Request,
+    RequestBaseType,
+    RequestStatus,
+    RequestType,
+    RequestTypeConfig,
+    TransactionType,
+)
+from loyalty.models import Transaction as Bill
+from loyalty.services import bill_earn, coupon_issue, enrollment_enroll, points_credit
+
+logger = logging.getLogger(__name__)
+
+AUTO_APPROVED = "AUTO_APPROVED"
+
+IDENTIFIER_TYPE_OF = {
+    RequestBaseType.MOBILE: IdentifierType.MOBILE,
+    RequestBaseType.EMAIL: IdentifierType.EMAIL,
+    RequestBaseType.EXTERNAL_ID: IdentifierType.EXTERNAL_ID,
+}
+# New value already held by a customer.
+IN_USE_CODE = {
+    RequestBaseType.MOBILE: 9002,
+    RequestBaseType.EMAIL: 9003,
+    RequestBaseType.EXTERNAL_ID: 9005,
+}
+
+
+@dataclass
+class RequestOutcome:
+    """What a make or a decision produced: the request, its warnings, and the refusal of
+    its effect when it ended FAILED."""
+
+    request: Request
+    warnings: Warnings = field(default_factory=Warnings)
+    failure: DomainError | None = None
+
+
+@dataclass
+class DecisionResult:
+    """One item of a batch decision: the outcome, or the refusal of that item."""
+
+    request_id: Any
+    outcome: RequestOutcome | None = None
+    error: DomainError | None = None
+
+
+# --- Configuration and permissions ----------------------------------------------------
+
+
+def request_type_config(*, request_type: str, base_type: str) -> RequestTypeConfig:
+    """The saved configuration of a type, or the defaults (unsaved) when none is saved."""
+    config = RequestTypeConfig.objects.filter(type=request_type, base_type=base_type).first()
+    return config or RequestTypeConfig(type=request_type, base_type=base_type)
+
+
+def _validate_type(request_type: Any, base_type: Any) -> tuple[str, str]:
+    request_type = as_text(request_type).upper()
+    base_type = as_text(base_type).upper()
+    if request_type not in BASE_TYPES_OF:
+        raise DomainError(9006)
+    if base_type not in BASE_TYPES_OF[request_type]:
+        raise DomainError(9008)
+    return request_type, base_type
+
+
+def _is_till(actor: Actor) -> bool:
+    return isinstance(actor, Till)
+
+
+def permission_codename(request_type: str, action: str) -> str:
+    """`loyalty.<action>_<family>_request`, e.g. `loyalty.check_goodwill_request`; the API,
+    the admin and the demo groups use the same codenames."""
+    from loyalty.models import PERMISSION_GROUP_OF
+
+    return f"loyalty.{action}_{PERMISSION_GROUP_OF[request_type]}_request"
+
+
+def actor_may(actor: Actor, request_type: str, action: str) -> bool:
+    if _is_till(actor):
+        # Tills raise requests (not erasures); only staff decide.
+        return action == "make" and request_type != RequestType.ERASURE
+    if request_type == RequestType.ERASURE and action == "one_step":
+        return False  # four eyes, always (even for a superuser)
+    return bool(actor.has_perm(permission_codename(request_type, action)))
+
+
+def _require(actor: Actor, request_type: str, action: str) -> None:
+    if not actor_may(actor, request_type, action):
+        raise DomainError(9021, x=action.replace("_", "-"))
+
+
+# --- Payload validation ---------------------------------------------------------------
+
+
+@dataclass
+class Validated:
+    """A validated payload and the rows it names."""
+
+    payload: dict[str, Any]
+    program: Program | None = None
+    bill: Bill | None = None
+    other_customer: Customer | None = None
+
+
+def _field(payload: dict, *names: str) -> Any:
+    for name in names:
+        if payload.get(name) not in (None, ""):
+            return payload[name]
+    return None
+
+
+def _int_field(payload: dict, name: str, *aliases: str, required: bool = True) -> int | None:
+    raw = _field(payload, name, *aliases)
+    if raw is None:
+        if required:
+            raise DomainError(9030, x=name)
+        return None
+    try:
+        return int(as_text(raw))
+    except (TypeError, ValueError):
+        raise DomainError(9030, x=name) from None
+
+
+def _require_loyalty(customer: Customer) -> None:
+    if customer.loyalty_type != LoyaltyType.LOYALTY:
+        raise DomainError(9022)
+
+
+def _points_value(raw: Any, name: str) -> Decimal:
+    try:
+        points = Decimal(as_text(raw)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise DomainError(9030, x=name) from None
+    if not points.is_finite() or points <= 0:
+        raise DomainError(9030, x=name)
+    return points
+
+
+def _validate_goodwill_points(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    _require_loyalty(customer)
+    program_id = _int_field(payload, "programId", required=False)
+    if program_id is None:
+        program = Program.objects.filter(is_default=True, is_active=True).first()
+    else:
+        program = Program.objects.filter(pk=program_id, is_active=True).first()
+    if program is None:
+        raise DomainError(895)
+    raw = _field(payload, "points", "value")
+    if raw is None:
+        raise DomainError(9030, x="points")
+    points = _points_value(raw, "points")
+    if config.goodwill_points_cap is not None and points > config.goodwill_points_cap:
+        raise DomainError(9016, x=_number(config.goodwill_points_cap))
+    return Validated(payload={"programId": program.pk, "points": _number(points)}, program=program)
+
+
+def _validate_goodwill_coupon(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    series_id = _int_field(payload, "seriesId", "couponSeriesId")
+    if not CouponSeries.objects.filter(pk=series_id, is_active=True).exists():
+        raise DomainError(707)
+    return Validated(payload={"seriesId": series_id})
+
+
+def _retro_rules(*, bill: Bill, customer: Customer, config: RequestTypeConfig) -> None:
+    """The retro window: enabled (1631), bill still not-interested (1627), not too old
+    (1632), not too long before the customer registered (1633)."""
+    if not config.retro_enabled:
+        raise DomainError(1631)
+    if bill.type != TransactionType.NOT_INTERESTED or bill.customer_id is not None:
+        raise DomainError(1627)
+    now = timezone.now()
+    if config.retro_max_bill_age_days is not None and bill.billed_at < now - timedelta(
+        days=config.retro_max_bill_age_days
+    ):
+        raise DomainError(1632)
+    if (
+        config.retro_hours_before_registration is not None
+        and bill.billed_at
+        < customer.registered_at - timedelta(hours=config.retro_hours_before_registration)
+    ):
+        raise DomainError(1633)
+
+
+def _validate_retro(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    if not config.retro_enabled:
+        raise DomainError(1631)
+    _require_loyalty(customer)
+    number = as_text(_field(payload, "billNumber", "transactionNumber"))
+    if not number:
+        raise DomainError(9030, x="billNumber")
+    store_code = as_text(_field(payload, "storeCode", "store"))
+    bills = Bill.objects.filter(number=number).exclude(type=TransactionType.RETURN)
+    if store_code:
+        bills = bills.filter(store__code=store_code)
+    elif _is_till(actor):
+        bills = bills.filter(store_id=actor.store_id)
+    else:
+        raise DomainError(9030, x="storeCode")
+    bill = bills.select_related("store").first()
+    if bill is None:
+        raise DomainError(1628)
+    bill_date = as_text(payload.get("billDate"))
+    if bill_date and timezone.localtime(bill.billed_at).date().isoformat() != bill_date[:10]:
+        raise DomainError(1628)
+    _retro_rules(bill=bill, customer=customer, config=config)
+    return Validated(
+        payload={
+            "billNumber": bill.number,
+            "storeCode": bill.store.code,
+            "billDate": timezone.localtime(bill.billed_at).date().isoformat(),
+            "billId": bill.pk,
+        },
+        bill=bill,
+    )
+
+
+def _source_ref(payload: dict) -> SourceRef:
+    return source_resolve(
+        source=as_text(payload.get("source")) or Source.INSTORE,
+        account_id=as_text(payload.get("accountId")),
+        missing_code=8004,
+        unknown_account_code=8127,
+    )
+
+
+def _holds(customer_id: int, type_: str, value: str, ref: SourceRef) -> bool:
+    return Identifier.objects.filter(
+        customer_id=customer_id, type=type_, value=value, source=ref.source, account=ref.account
+    ).exists()
+
+
+def _identifier_rules(
+    *, customer: Customer, base_type: str, ref: SourceRef, old: str, new: str
+) -> None:
+    type_ = IDENTIFIER_TYPE_OF[base_type]
+    if not _holds(customer.pk, type_, old, ref):
+        raise DomainError(9012)
+    if Identifier.objects.filter(type=type_, value=new).exists():
+        raise DomainError(IN_USE_CODE[base_type])
+
+
+def _validate_identifier(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor, base_type: str
+) -> Validated:
+    type_ = IDENTIFIER_TYPE_OF[base_type]
+    ref = _source_ref(payload)
+    try:
+        old = normalise_identifier(type_, _field(payload, "oldValue"))
+    except InvalidIdentifier:
+        raise DomainError(9012) from None
+    try:
+        new = normalise_identifier(type_, _field(payload, "newValue"))
+    except InvalidIdentifier:
+        raise DomainError(9024) from None
+    if old == new:
+        raise DomainError(9031)
+    _identifier_rules(customer=customer, base_type=base_type, ref=ref, old=old, new=new)
+    _lock_keys([f"request:{type_}:{new}"])
+    if Request.objects.filter(
+        status=RequestStatus.PENDING, base_type=base_type, payload__newValue=new
+    ).exists():
+        raise DomainError(9028)
+    return Validated(
+        payload={
+            "source": ref.source,
+            "accountId": ref.account_code,
+            "identifierType": type_,
+            "oldValue": old,
+            "newValue": new,
+        }
+    )
+
+
+def _pending_merge_with(customer_id: int) -> bool:
+    return Request.objects.filter(
+        Q(customer_id=customer_id) | Q(other_customer_id=customer_id),
+        status=RequestStatus.PENDING,
+        base_type=RequestBaseType.MERGE,
+    ).exists()
+
+
+def _merge_rules(*, victim: Customer, survivor: Customer) -> None:
+    if victim.pk == survivor.pk:
+        raise DomainError(9029)
+    if victim.merged_into_id:
+        raise DomainError(9027)
+    if survivor.merged_into_id:
+        raise DomainError(9023)
+
+
+def _validate_merge(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    survivor_id = _int_field(payload, "survivorId", required=False) or customer.pk
+    victim_id = _int_field(payload, "victimId")
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=[victim_id, survivor_id])}
+    if victim_id not in customers or survivor_id not in customers:
+        raise DomainError(816)
+    victim, survivor = customers[victim_id], customers[survivor_id]
+    _merge_rules(victim=victim, survivor=survivor)
+    _lock_keys([f"request:merge:{victim.pk}", f"request:merge:{survivor.pk}"])
+    if _pending_merge_with(victim.pk):
+        raise DomainError(9018)
+    if _pending_merge_with(survivor.pk):
+        raise DomainError(9026)
+    return Validated(
+        payload={"victimId": victim.pk, "survivorId": survivor.pk}, other_customer=victim
+    )
+
+
+def _validate_mobile_realloc(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    ref = _source_ref(payload)
+    try:
+        mobile = normalise_identifier(IdentifierType.MOBILE, _field(payload, "mobile", "value"))
+    except InvalidIdentifier:
+        raise DomainError(9024) from None
+    to_id = _int_field(payload, "toCustomerId", required=False) or customer.pk
+    from_id = _int_field(payload, "fromCustomerId")
+    if to_id != customer.pk:
+        raise DomainError(9030, x="toCustomerId")
+    if from_id == to_id:
+        raise DomainError(9029, "The mobile is already the customer's: from and to are the same")
+    from_customer = Customer.objects.filter(pk=from_id).first()
+    if from_customer is None:
+        raise DomainError(816)
+    if not _holds(from_id, IdentifierType.MOBILE, mobile, ref):
+        raise DomainError(9012)
+    _lock_keys([f"request:{IdentifierType.MOBILE}:{mobile}"])
+    if (
+        Request.objects.filter(
+            status=RequestStatus.PENDING,
+            base_type__in=[RequestBaseType.MOBILE_REALLOC, RequestBaseType.MOBILE],
+        )
+        .filter(Q(payload__mobile=mobile) | Q(payload__newValue=mobile))
+        .exists()
+    ):
+        raise DomainError(9028)
+    return Validated(
+        payload={
+            "source": ref.source,
+            "accountId": ref.account_code,
+            "mobile": mobile,
+            "fromCustomerId": from_id,
+            "toCustomerId": to_id,
+        },
+        other_customer=from_customer,
+    )
+
+
+def _validate_erasure(
+    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+) -> Validated:
+    """Erasure of the customer's personal data: staff only, once, one pending at a time."""
+    if is_erased(customer):
+        raise DomainError(9035)
+    _lock_keys([f"request:erasure:{customer.pk}"])
+    if Request.objects.filter(
+        status=RequestStatus.PENDING, base_type=RequestBaseType.ERASE, customer=customer
+    ).exists():
+        raise DomainError(9034)
+    return Validated(payload={})
+
+
+def _identifier_validator(base_type: str) -> Callable[..., Validated]:
+    def validate(**kwargs) -> Validated:
+        return _validate_identifier(base_type=base_type, **kwargs)
+
+    return validate
+
+
+_VALIDATORS: dict[str, Callable[..., Validated]] = {
+    RequestBaseType.POINTS: _validate_goodwill_points,
+    RequestBaseType.COUPON: _validate_goodwill_coupon,
+    RequestBaseType.RETRO: _validate_retro,
+    RequestBaseType.MOBILE: _identifier_validator(RequestBaseType.MOBILE),
+    RequestBaseType.EMAIL: _identifier_validator(RequestBaseType.EMAIL),
+    RequestBaseType.EXTERNAL_ID: _identifier_validator(RequestBaseType.EXTERNAL_ID),
+    RequestBaseType.MERGE: _validate_merge,
+    RequestBaseType.MOBILE_REALLOC: _validate_mobile_realloc,
+    RequestBaseType.ERASE: _validate_erasure,
+}
+
+
+def _lock_keys(keys: list[str]) -> None:
+    """Serialise makers of requests on the same identifier value or customer (so two
+    concurrent makes cannot both pass the "no other pending request" check); sorted so
+    two makers never deadlock. Released at the end of the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+            [sorted(set(keys))],
+        )
+
+
+# --- Effects --------------------------------------------------------------------------
+
+
+def bill_claim_retro(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    """The claimed not-interested bill becomes REGULAR, tagged to the customer, and earns
+    its points as a RETRO ledger entry linked to the request (the core has no such service;
+    earning goes through `loyalty.services.bill_earn`)."""
+    bill = Bill.objects.select_for_update().get(pk=request.bill_id)
+    customer = Customer.objects.get(pk=request.customer_id)
+    _require_loyalty(customer)
+    ensure_writable(customer)
+    _retro_rules(bill=bill, customer=customer, config=config)
+    bill.type = TransactionType.REGULAR
+    bill.customer = customer
+    bill.modified_at = timezone.now()
+    for name, value in modified_by(actor).items():
+        setattr(bill, name, value)
+    bill.save()
+    bill_earn(bill=bill, actor=actor, kind=LedgerKind.RETRO, source_request_id=request.pk)
+
+
+def _apply_goodwill_points(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    customer = Customer.objects.get(pk=request.customer_id)
+    _require_loyalty(customer)
+    ensure_writable(customer)
+    ledger_actor = config.default_till or actor
+    enrollment, _ = enrollment_enroll(customer=customer, program=request.program, actor=actor)
+    enrollment.program = request.program
+    points_credit(
+        enrollment=enrollment,
+        kind=LedgerKind.GOODWILL,
+        points=request.approved_value,
+        actor=ledger_actor,
+        reason=f"Goodwill request {request.pk}: {request.reason}".strip(": "),
+        source_request_id=request.pk,
+    )
+
+
+def _apply_goodwill_coupon(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    series = CouponSeries.objects.filter(pk=request.payload["seriesId"]).first()
+    if series is None:
+        raise DomainError(707)
+    request.coupon = coupon_issue(
+        customer=Customer.objects.get(pk=request.customer_id),
+        series=series,
+        actor=actor,
+        source_request_id=request.pk,
+    )
+
+
+def _apply_identifier_change(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    payload = request.payload
+    ref = _source_ref(payload)
+    customer = Customer.objects.get(pk=request.customer_id)
+    old, new = payload["oldValue"], payload["newValue"]
+    _identifier_rules(customer=customer, base_type=request.base_type, ref=ref, old=old, new=new)
+    type_ = payload["identifierType"]
+    result = customer_change_identifiers(
+        customer_id=customer.pk,
+        source=ref.source,
+        account_id=ref.account_code,
+        add=[{"type": type_, "value": new}],
+        remove=[{"type": type_, "value": old}],
+        actor=actor,
+    )
+    # A value taken in another source between the check and the write would merge the
+    # customers; refuse instead (the savepoint undoes the change).
+    if result.merged_into is not None:
+        raise DomainError(IN_USE_CODE[request.base_type])
+    if not _holds(customer.pk, type_, new, ref) or _holds(customer.pk, type_, old, ref):
+        raise DomainError(9012)
+
+
+def _apply_merge(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    request.merge = customer_merge(
+        victim_id=request.payload["victimId"],
+        survivor_id=request.payload["survivorId"],
+        actor=actor,
+        reason=f"Merge request {request.pk}",
+    )
+
+
+def _apply_mobile_realloc(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    payload = request.payload
+    ref = _source_ref(payload)
+    mobile = payload["mobile"]
+    item = [{"type": IdentifierType.MOBILE, "value": mobile}]
+    if not _holds(payload["fromCustomerId"], IdentifierType.MOBILE, mobile, ref):
+        raise DomainError(9012)
+    # The mobile leaves every source profile of its holder, so that adding it to the
+    # receiver does not find the holder still owning it elsewhere (which would merge them).
+    held = Identifier.objects.filter(
+        customer_id=payload["fromCustomerId"], type=IdentifierType.MOBILE, value=mobile
+    ).select_related("account")
+    for identifier in list(held):
+        customer_change_identifiers(
+            customer_id=payload["fromCustomerId"],
+            source=identifier.source,
+            account_id=identifier.account.account_id if identifier.account else "",
+            add=[],
+            remove=item,
+            actor=actor,
+        )
+    result = customer_change_identifiers(
+        customer_id=payload["toCustomerId"],
+        source=ref.source,
+        account_id=ref.account_code,
+        add=item,
+        remove=[],
+        actor=actor,
+    )
+    if result.merged_into is not None or not _holds(
+        payload["toCustomerId"], IdentifierType.MOBILE, mobile, ref
+    ):
+        raise DomainError(9002)
+
+
+def _apply_erasure(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    customer_erase(
+        customer_id=request.customer_id,
+        actor=actor,
+        reason=f"Erasure request {request.pk}: {request.reason}".strip(": "),
+    )
+
+
+_EFFECTS: dict[str, Callable[..., None]] = {
+    RequestBaseType.POINTS: _apply_goodwill_points,
+    RequestBaseType.COUPON: _apply_goodwill_coupon,
+    RequestBaseType.RETRO: bill_claim_retro,
+    RequestBaseType.MOBILE: _apply_identifier_change,
+    RequestBaseType.EMAIL: _apply_identifier_change,
+    RequestBaseType.EXTERNAL_ID: _apply_identifier_change,
+    RequestBaseType.MERGE: _apply_merge,
+    RequestBaseType.MOBILE_REALLOC: _apply_mobile_realloc,
+    RequestBaseType.ERASE: _apply_erasure,
+}
+
+
+# Payload keys holding identifier values (identifier changes, mobile reallocations).
+_PERSONAL_PAYLOAD_KEYS = ("oldValue", "newValue", "mobile")
+
+
+def requests_erase_personal_data(*, customer: Customer, actor: Actor, reason: str) -> None:
+    """Erasure step (`customers.registry.erasure_steps`): empty the identifier values copied
+    into the payloads of the customer's requests (as maker's customer or as the other one).
+    A pending identifier change then fails its re-check (9012) if approved."""
+    requests = (
+        Request.objects.select_for_update()
+        .filter(Q(customer=customer) | Q(other_customer=customer))
+        .filter(
+            base_type__in=[
+                RequestBaseType.MOBILE,
+                RequestBaseType.EMAIL,
+                RequestBaseType.EXTERNAL_ID,
+                RequestBaseType.MOBILE_REALLOC,
+            ]
+        )
+        .order_by("pk")
+    )
+    for request in requests:
+        payload = dict(request.payload)
+        for key in _PERSONAL_PAYLOAD_KEYS:
+            if key in payload:
+                payload[key] = ""
+        if payload != request.payload:
+            request.payload = payload
+            request.save(update_fields=["payload"])
+
+
+# --- E-mail ---------------------------------------------------------------------------
+
+
+def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
+    recipients = sorted(set(recipients))
+    if not recipients:
+        return
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:  # a mail outage must not turn a committed decision into an error
+            logger.exception("request notification e-mail failed: %s", subject)
+
+    transaction.on_commit(send)
+
+
+def _describe(request: Request) -> str:
+    return (
+        f"Request {request.pk}: {request.type} / {request.base_type} for customer "
+        f"{request.customer_id}\nStatus: {request.status}\nReason: {request.reason}\n"
+        f"Comments: {request.comments}\nDetails: {request.payload}\n"
+    )
+
+
+def _notify_made(request: Request, config: RequestTypeConfig) -> None:
+    _send_after_commit(
+        f"New {request.type.lower()} request {request.pk} ({request.status})",
+        _describe(request),
+        config.notification_addresses,
+    )
+
+
+def _notify_decided(request: Request, config: RequestTypeConfig) -> None:
+    recipients = list(config.notification_addresses)
+    maker = request.requested_by_user
+    if maker is not None and maker.email:
+        recipients.append(maker.email)
+    body = _describe(request) + f"Decision comments: {request.decision_comments}\n"
+    if request.failure_reason:
+        body += f"Failure: {request.failure_reason}\n"
+    _send_after_commit(f"Request {request.pk} {request.status}", body, recipients)
+
+
+# --- The workflow ---------------------------------------------------------------------
+
+
+def _approve_locked(
+    *,
+    request: Request,
+    decider: Actor,
+    config: RequestTypeConfig,
+    comments: str,
+    approved_value: Decimal | None,
+) -> DomainError | None:
+    """Apply the effect of a locked PENDING request and record the decision. The effect
+    runs in a savepoint: refused, the request is FAILED and nothing of the effect stays."""
+    if request.base_type == RequestBaseType.POINTS:
+        requested = Decimal(str(request.payload["points"]))
+        value = requested if approved_value is None else approved_value
+        if value > requested:
+            raise DomainError(9033)
+        request.approved_value = value
+    failure = None
+    try:
+        with transaction.atomic():
+            _EFFECTS[request.base_type](request=request, actor=decider, config=config)
+    except DomainError as error:
+        failure = error
+        request.coupon = request.merge = None
+        request.status = RequestStatus.FAILED
+        request.failure_code = error.code
+        request.failure_reason = error.message
+    else:
+        request.status = RequestStatus.APPROVED
+    request.decided_at = timezone.now()
+    request.decision_comments = comments
+    if not _is_till(decider) and not request.auto_approved:
+        request.decided_by_user = decider
+    request.save()
+    return failure
+
+
+def request_create(
+    *,
+    request_type: Any,
+    base_type: Any,
+    customer: Customer,
+    payload: dict[str, Any],
+    actor: Actor,
+    reason: str = "",
+    comments: str = "",
+    reference_id: str = "",
+    one_step: Any = False,
+    auto_approve: Any = False,
+) -> RequestOutcome:
+    """Make a request: validate its payload for its type, record who made it, and approve
+    it at once when it is a one-step issue (maker holding the one-step permission) or when
+    the type auto-approves (or allows the caller's `autoApprove`)."""
+    request_type, base_type = _validate_type(request_type, base_type)
+    one_step, auto_approve = as_bool(one_step), as_bool(auto_approve)
+    _require(actor, request_type, "make")
+    if one_step:
+        _require(actor, request_type, "one_step")
+    reason, comments = as_text(reason)[:200], as_text(comments)
+    if request_type == RequestType.ERASURE and not reason.strip():
+        raise DomainError(9030, x="reason")
+    warnings = Warnings()
+    config = request_type_config(request_type=request_type, base_type=base_type)
+    if config.allowed_reasons and reason not in config.allowed_reasons:
+        raise DomainError(9015, x=reason or '""')
+    # A merged survivor of a merge request answers 9023 from the merge rules instead.
+    if base_type != RequestBaseType.MERGE and customer.merged_into_id is not None:
+        raise DomainError(8067, f"Customer {customer.pk} is merged into {customer.merged_into_id}")
+    ensure_writable(customer)
+
+    with transaction.atomic(), audit_context(actor, operation="request_create"):
+        validated = _VALIDATORS[base_type](
+            customer=customer, payload=payload or {}, config=config, actor=actor
+        )
+        is_till = _is_till(actor)
+        request = Request.objects.create(
+            type=request_type,
+            base_type=base_type,
+            customer=customer,
+            other_customer=validated.other_customer,
+            payload=validated.payload,
+            program=validated.program,
+            bill=validated.bill,
+            reason=reason,
+            comments=comments,
+            reference_id=as_text(reference_id)[:100],
+            requested_by_till=actor if is_till else None,
+            requested_by_user=None if is_till else actor,
+            requested_at_store_id=actor.store_id if is_till else None,
+            one_step=one_step,
+        )
+        auto = config.auto_approve or (auto_approve and config.allow_caller_auto_approve)
+        if request_type == RequestType.ERASURE:
+            auto = False  # an erasure is always decided by a second person
+        if auto_approve and not auto and not one_step:
+            warnings.add(9025)
+        failure = None
+        if one_step or auto:
+            request.auto_approved = not one_step
+            decision = AUTO_APPROVED if request.auto_approved else "ONE_STEP"
+            failure = _approve_locked(
+                request=request,
+                decider=actor,
+                config=config,
+                comments=decision,
+                approved_value=None,
+            )
+        _notify_made(request, config)
+        if request.status != RequestStatus.PENDING:
+            _notify_decided(request, config)
+    return RequestOutcome(request=request, warnings=warnings, failure=failure)
+
+
+def _decide(
+    *,
+    request_id: Any,
+    status: Any,
+    actor: Actor,
+    comments: str = "",
+    approved_value: Any = None,
+) -> RequestOutcome:
+    status = as_text(status).upper()
+    if status not in (RequestStatus.APPROVED, RequestStatus.REJECTED):
+        raise DomainError(9020)
+    comments = as_text(comments)
+    if status == RequestStatus.REJECTED and not comments:
+        raise DomainError(9017)
+    value = None
+    if approved_value not in (None, ""):
+        value = _points_value(approved_value, "approvedValue")
+    try:
+        pk = int(as_text(request_id))
+    except (TypeError, ValueError):
+        raise DomainError(9013) from None
+    with transaction.atomic(), audit_context(actor, operation="request_decide"):
+        # The row lock makes concurrent deciders queue; each re-reads the status after it.
+        request = (
+            Request.objects.select_for_update(of=("self",))
+            .select_related("requested_by_user")
+            .filter(pk=pk)
+            .first()
+        )
+        if request is None:
+            raise DomainError(9013)
+        _require(actor, request.type, "check")
+        if request.status != RequestStatus.PENDING:
+            raise DomainError(9014)
+        if request.requested_by_user_id is not None and request.requested_by_user_id == actor.pk:
+            raise DomainError(9019)
+        config = request_type_config(request_type=request.type, base_type=request.base_type)
+        failure = None
+        if status == RequestStatus.REJECTED:
+            request.status = RequestStatus.REJECTED
+            request.decided_at = timezone.now()
+            request.decided_by_user = actor
+            request.decision_comments = comments
+            request.save()
+        else:
+            failure = _approve_locked(
+                request=request,
+                decider=actor,
+                config=config,
+                comments=comments,
+                approved_value=value,
+            )
+        _notify_decided(request, config)
+    return RequestOutcome(request=request, failure=failure)
+
+
+def request_approve(
+    *, request_id: Any, actor: Actor, comments: str = "", approved_value: Any = None
+) -> RequestOutcome:
+    """Approve a PENDING request and apply its effect once (FAILED if the effect is refused).
+    Already decided 9014, unknown 9013, no check permission 9021, own request 9019."""
+    return _decide(
+        request_id=request_id,
+        status=RequestStatus.APPROVED,
+        actor=actor,
+        comments=comments,
+        approved_value=approved_value,
+    )
+
+
+def request_reject(*, request_id: Any, actor: Actor, comments: str) -> RequestOutcome:
+    """Reject a PENDING request; the reason (`comments`) is required (9017)."""
+    return _decide(
+        request_id=request_id, status=RequestStatus.REJECTED, actor=actor, comments=comments
+    )
+
+
+def requests_decide(*, items: list[dict[str, Any]], actor: Actor) -> list[DecisionResult]:
+    """Decide several requests; each item in its own transaction, so one refused item does
+    not undo the others. Items: `{id, status: APPROVED|REJECTED, comments, approvedValue}`."""
+    results = []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        request_id = item.get("id", item.get("requestId"))
+        try:
+            outcome = _decide(
+                request_id=request_id,
+                status=item.get("status"),
+                actor=actor,
+                comments=item.get("comments", ""),
+                approved_value=item.get("approvedValue"),
+            )
+        except DomainError as error:
+            results.append(DecisionResult(request_id=request_id, error=error))
+        else:
+            results.append(DecisionResult(request_id=request_id, outcome=outcome))
+    return results
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)

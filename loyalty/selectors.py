@@ -1,0 +1,333 @@
+"""Read queries of the loyalty app; each answers in a constant number of queries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from config.errors import DomainError
+from customers.models import Customer, Identifier, SourceAccount, SourceProfile
+from loyalty.models import (
+    Coupon,
+    Enrollment,
+    LedgerEntry,
+    LedgerKind,
+    PointsTransfer,
+    Program,
+    Tier,
+)
+from loyalty.models import Transaction as Bill
+
+ZERO = Decimal("0")
+
+_EARN = [
+    LedgerKind.REGISTRATION_BONUS,
+    LedgerKind.BILL_EARN,
+    LedgerKind.GOODWILL,
+    LedgerKind.RETRO,
+    LedgerKind.TRANSFER_IN,
+]
+
+# The enrollment figures as sums over its ledger (the counterpart of
+# `services.figure_deltas`): what `reconcile_ledger` and the tests compare against.
+LEDGER_FIGURES = {
+    "loyalty_points": Sum("points"),
+    "lifetime_points": Sum(
+        "points", filter=Q(kind__in=_EARN) | Q(kind=LedgerKind.MERGE, points__gt=0)
+    ),
+    "redeemed": -Sum("points", filter=Q(kind=LedgerKind.REDEMPTION)),
+    "expired": -Sum("points", filter=Q(kind=LedgerKind.EXPIRY)),
+    "returned": -Sum("points", filter=Q(kind=LedgerKind.RETURN)),
+    "adjusted": Sum(
+        "points",
+        filter=Q(kind__in=[LedgerKind.ADJUSTMENT, LedgerKind.TRANSFER_OUT])
+        | Q(kind=LedgerKind.MERGE, points__lt=0),
+    ),
+    "cumulative_purchases": Sum("purchase_amount"),
+}
+
+
+def enrollment_figures_from_ledger(
+    *, enrollment_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """Per enrollment id, the figures re-derived from the ledger (one query)."""
+    entries = LedgerEntry.objects.all()
+    if enrollment_ids is not None:
+        entries = entries.filter(enrollment_id__in=list(enrollment_ids))
+    rows = entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by()
+    return {
+        row.pop("enrollment_id"): {name: value or ZERO for name, value in row.items()}
+        for row in rows
+    }
+
+
+def ledger_differences(*, enrollment_ids: Iterable[int] | None = None) -> list[dict]:
+    """Enrollments whose cached figures differ from their ledger (two queries)."""
+    derived = enrollment_figures_from_ledger(enrollment_ids=enrollment_ids)
+    enrollments = Enrollment.objects.all()
+    if enrollment_ids is not None:
+        enrollments = enrollments.filter(pk__in=list(enrollment_ids))
+    differences = []
+    for enrollment in enrollments.order_by("pk").only("pk", *Enrollment.FIGURES):
+        expected = derived.get(enrollment.pk, dict.fromkeys(Enrollment.FIGURES, ZERO))
+        for name in Enrollment.FIGURES:
+            cached = getattr(enrollment, name)
+            if cached != expected[name]:
+                differences.append(
+                    {
+                        "enrollment": enrollment.pk,
+                        "figure": name,
+                        "cached": cached,
+                        "ledger": expected[name],
+                    }
+                )
+    return differences
+
+
+# --- Program details (embed=points, embed=mlp, loyaltyDetails) -------------------------
+
+
+def number(value: Decimal | None) -> int | float:
+    value = value or ZERO
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def _next_tiers(program_ids: Iterable[int]) -> dict[int, list[Tier]]:
+    tiers: dict[int, list[Tier]] = defaultdict(list)
+    for tier in Tier.objects.filter(program_id__in=set(program_ids)).order_by(
+        "program_id", "serial_number"
+    ):
+        tiers[tier.program_id].append(tier)
+    return tiers
+
+
+def _slab_fields(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
+    current = enrollment.tier
+    serial = current.serial_number if current else -1
+    next_tier = next((tier for tier in program_tiers if tier.serial_number > serial), None)
+    return {
+        "currentSlab": current.name if current else "",
+        "nextSlab": next_tier.name if next_tier else "",
+        "nextSlabSerialNumber": next_tier.serial_number if next_tier else -1,
+        "nextSlabDescription": next_tier.description if next_tier else "",
+        "slabSNo": serial,
+        "slabExpiryDate": _datetime(enrollment.tier_expiry_date),
+    }
+
+
+def program_detail(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
+    """One item of `loyaltyProgramDetails` / `loyaltyDetails` (the seed's field order)."""
+    return {
+        "redeemed": number(enrollment.redeemed),
+        "expired": number(enrollment.expired),
+        "returned": number(enrollment.returned),
+        "adjusted": number(enrollment.adjusted),
+        "lifetimePoints": number(enrollment.lifetime_points),
+        "loyaltyPoints": number(enrollment.loyalty_points),
+        "cumulativePurchases": number(enrollment.cumulative_purchases),
+        "loyaltyId": enrollment.loyalty_id,
+        **_slab_fields(enrollment, program_tiers),
+        "programId": enrollment.program_id,
+    }
+
+
+def points_summary(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
+    """`pointsSummary` of `embed=points` (figures as floats, keys as in the seed)."""
+    summary = {
+        "adjusted": float(enrollment.adjusted),
+        "cumulativePurchases": float(enrollment.cumulative_purchases),
+        "expired": float(enrollment.expired),
+        "lifetimePoints": float(enrollment.lifetime_points),
+        "loyaltyId": enrollment.loyalty_id,
+        "loyaltyPoints": float(enrollment.loyalty_points),
+        "redeemed": float(enrollment.redeemed),
+        "returned": float(enrollment.returned),
+        **_slab_fields(enrollment, program_tiers),
+    }
+    return dict(sorted(summary.items()))
+
+
+def enrollments_of(
+    *, customer_ids: Iterable[int], program_id: int | None = None
+) -> list[Enrollment]:
+    enrollments = Enrollment.objects.filter(customer_id__in=list(customer_ids)).select_related(
+        "tier"
+    )
+    if program_id is not None:
+        enrollments = enrollments.filter(program_id=program_id)
+    return list(enrollments.order_by("customer_id", "program_id"))
+
+
+def program_details(*, customer: Customer, program_id: int | None = None) -> list[dict]:
+    """The customer's enrollments in every program, or in one (two queries)."""
+    enrollments = enrollments_of(customer_ids=[customer.pk], program_id=program_id)
+    tiers = _next_tiers(enrollment.program_id for enrollment in enrollments)
+    return [program_detail(e, tiers[e.program_id]) for e in enrollments]
+
+
+def _enrollments_and_tiers(
+    customer_ids: list[int], request_context: dict | None
+) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
+    """Every enrollment of the customers and their programs' tiers (two queries), read once
+    per request: `embed=points,mlp` share them through the request context."""
+    cache = request_context if request_context is not None else {}
+    key = ("loyalty.enrollments_and_tiers", tuple(customer_ids))
+    if key not in cache:
+        enrollments = enrollments_of(customer_ids=customer_ids)
+        cache[key] = (enrollments, _next_tiers(e.program_id for e in enrollments))
+    return cache[key]
+
+
+def embed_mlp(*, customers: list[Customer], request_context: dict | None = None) -> dict:
+    """`embed=mlp`: `loyaltyProgramDetails` per customer (two queries for any number)."""
+    enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
+    details: dict[int, list[dict]] = {customer.pk: [] for customer in customers}
+    for enrollment in enrollments:
+        details[enrollment.customer_id].append(
+            program_detail(enrollment, tiers[enrollment.program_id])
+        )
+    return {pk: {"loyaltyProgramDetails": items} for pk, items in details.items()}
+
+
+def embed_points(*, customers: list[Customer], request_context: dict | None = None) -> dict:
+    """`embed=points`: `pointsSummary` in the default program (three queries). A customer
+    not enrolled in it gets no `pointsSummary`."""
+    program = Program.objects.filter(is_default=True).first()
+    if program is None:
+        return {}
+    enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
+    return {
+        e.customer_id: {"pointsSummary": points_summary(e, tiers[program.pk])}
+        for e in enrollments
+        if e.program_id == program.pk
+    }
+
+
+# --- Lists ----------------------------------------------------------------------------
+
+
+def _profiles_prefetch() -> Prefetch:
+    return Prefetch("profiles", queryset=SourceProfile.objects.order_by("pk"))
+
+
+def customer_names(customer: Customer) -> dict:
+    profile = next(iter(customer.profiles.all()), None)
+    return {
+        "userId": customer.pk,
+        "firstName": profile.first_name if profile else "",
+        "lastName": profile.last_name if profile else "",
+    }
+
+
+def points_transfers_of(*, customer: Customer, limit: int, offset: int) -> list[PointsTransfer]:
+    """Transfers from or to the customer, newest first (three queries)."""
+    return list(
+        PointsTransfer.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+        .select_related("program", "from_customer", "to_customer")
+        .prefetch_related(
+            Prefetch("from_customer__profiles", queryset=SourceProfile.objects.order_by("pk")),
+            Prefetch("to_customer__profiles", queryset=SourceProfile.objects.order_by("pk")),
+        )
+        .order_by("-transferred_at", "-pk")[offset : offset + limit]
+    )
+
+
+def coupons_of(*, customer: Customer) -> QuerySet[Coupon]:
+    return (
+        Coupon.objects.filter(customer=customer)
+        .select_related("series")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def bills_of(*, customer: Customer) -> QuerySet[Bill]:
+    return (
+        Bill.objects.filter(customer=customer)
+        .select_related("store", "till", "original")
+        .order_by("-billed_at", "-pk")
+    )
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"l:{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, _, raw_id = text.partition(":")
+        if prefix != "l":
+            raise ValueError(cursor)
+        return int(raw_id)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise DomainError(9205) from None
+
+
+def ledger_page(
+    *,
+    customer: Customer,
+    limit: int,
+    cursor: str | None = None,
+    program_id: int | None = None,
+) -> tuple[list[LedgerEntry], str | None]:
+    """A page of the customer's ledger, newest first, and the cursor of the next page
+    (one query: keyset pagination on the entry id)."""
+    entries = LedgerEntry.objects.filter(customer=customer)
+    if program_id is not None:
+        entries = entries.filter(program_id=program_id)
+    if cursor:
+        entries = entries.filter(id__lt=decode_cursor(cursor))
+    rows = list(
+        entries.select_related("bill", "actor_till", "actor_user", "transfer").order_by("-id")[
+            : limit + 1
+        ]
+    )
+    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _normalised(identifier_type: str, value: str) -> str:
+    value = str(value).strip()
+    if identifier_type == "mobile":
+        return "".join(ch for ch in value if ch.isdigit())
+    if identifier_type == "email":
+        return value.lower()
+    return value
+
+
+def customer_by_identifier(
+    *,
+    identifier_type: str,
+    value: str,
+    source: str | None = None,
+    account_id: str | None = None,
+) -> Customer | None:
+    """The customer holding (type, value), within `source` / `accountId` when given."""
+    identifiers = Identifier.objects.filter(
+        type=identifier_type, value=_normalised(identifier_type, value)
+    )
+    if source:
+        identifiers = identifiers.filter(source=source.upper())
+        if account_id:
+            account = SourceAccount.objects.filter(
+                source=source.upper(), account_id=account_id
+            ).first()
+            identifiers = identifiers.filter(account=account)
+    customer_ids = set(identifiers.values_list("customer_id", flat=True)[:2])
+    if len(customer_ids) != 1:
+        return None
+    return Customer.objects.filter(pk=customer_ids.pop()).first()

@@ -1,0 +1,887 @@
+"""Loyalty operations: enrollment, the points ledger, bills, coupons, transfers, expiry.
+
+Every points movement goes through `_post_points` (via `points_credit` / `points_debit`):
+it locks the enrollment row, appends one `LedgerEntry` and moves the enrollment's figures
+with `F()` expressions in the same transaction, so the figures always equal the ledger's
+sums (`loyalty.selectors.enrollment_figures_from_ledger` derives them; `reconcile_ledger`
+compares). How a kind moves the figures is `figure_deltas`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+import pghistory
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from config.errors import DomainError, Warnings
+from customers.audit import Actor, audit_context, created_by, modified_by
+from customers.models import Customer, LoyaltyType, Store, Till
+from customers.selectors import ensure_writable
+from loyalty.models import (
+    Coupon,
+    CouponSeries,
+    Enrollment,
+    LedgerEntry,
+    LedgerKind,
+    PointsTransfer,
+    Program,
+    Tier,
+    TransactionType,
+)
+from loyalty.models import Transaction as Bill
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+# Kinds that add to lifetime points (a MERGE credit does too, see figure_deltas).
+EARN_KINDS = frozenset(
+    {
+        LedgerKind.REGISTRATION_BONUS,
+        LedgerKind.BILL_EARN,
+        LedgerKind.GOODWILL,
+        LedgerKind.RETRO,
+        LedgerKind.TRANSFER_IN,
+    }
+)
+DEBIT_KINDS = frozenset(
+    {LedgerKind.RETURN, LedgerKind.REDEMPTION, LedgerKind.TRANSFER_OUT, LedgerKind.EXPIRY}
+)
+SIGNED_KINDS = frozenset({LedgerKind.ADJUSTMENT, LedgerKind.MERGE})
+
+
+def figure_deltas(kind: str, points: Decimal, purchase_amount: Decimal) -> dict[str, Decimal]:
+    """How one ledger entry moves the enrollment figures.
+
+    loyaltyPoints = lifetimePoints - redeemed - expired - returned + adjusted, where
+    transfers out and merge debits count as (negative) adjustments.
+    """
+    deltas = {"loyalty_points": points}
+    if kind in EARN_KINDS or (kind == LedgerKind.MERGE and points > 0):
+        deltas["lifetime_points"] = points
+    elif kind == LedgerKind.REDEMPTION:
+        deltas["redeemed"] = -points
+    elif kind == LedgerKind.EXPIRY:
+        deltas["expired"] = -points
+    elif kind == LedgerKind.RETURN:
+        deltas["returned"] = -points
+    else:  # ADJUSTMENT, TRANSFER_OUT, MERGE debit
+        deltas["adjusted"] = points
+    if purchase_amount:
+        deltas["cumulative_purchases"] = purchase_amount
+    return deltas
+
+
+def _actor_fields(actor: Actor | None, till_field: str, user_field: str) -> dict:
+    if actor is None:
+        return {}
+    if isinstance(actor, Till):
+        return {till_field: actor}
+    return {user_field: actor}
+
+
+def _audit(actor: Actor | None, **metadata):
+    """The audit context of the actor; scheduled jobs (expiry) run as "system"."""
+    if actor is None:
+        return pghistory.context(actor="system", **metadata)
+    return audit_context(actor, **metadata)
+
+
+def _end_of_day(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return local.replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+# --- Enrollment -----------------------------------------------------------------------
+
+
+def program_default() -> Program | None:
+    return Program.objects.filter(is_default=True, is_active=True).first()
+
+
+def _base_tier(program: Program) -> Tier | None:
+    return program.tiers.order_by("serial_number").first()
+
+
+def _tier_expiry(tier: Tier | None, now: datetime) -> datetime | None:
+    if tier is None or not tier.validity_days:
+        return None
+    return _end_of_day(now + timedelta(days=tier.validity_days))
+
+
+def enrollment_enroll(
+    *,
+    customer: Customer,
+    program: Program,
+    actor: Actor | None,
+    tier: Tier | None = None,
+    tier_expiry_date: datetime | None = None,
+) -> tuple[Enrollment, bool]:
+    """Enroll the customer in the program (idempotent); returns (enrollment, created)."""
+    with transaction.atomic(), _audit(actor, operation="enrollment_enroll"):
+        existing = Enrollment.objects.filter(customer=customer, program=program).first()
+        if existing is not None:
+            return existing, False
+        now = timezone.now()
+        tier = tier or _base_tier(program)
+        try:
+            with transaction.atomic():
+                enrollment = Enrollment.objects.create(
+                    customer=customer,
+                    program=program,
+                    tier=tier,
+                    tier_expiry_date=tier_expiry_date or _tier_expiry(tier, now),
+                    loyalty_id=customer.pk,
+                    enrolled_at=now,
+                )
+        except IntegrityError:  # enrolled concurrently by another request
+            return Enrollment.objects.get(customer=customer, program=program), False
+        return enrollment, True
+
+
+# --- The ledger -----------------------------------------------------------------------
+
+
+def _post_points(
+    *,
+    enrollment: Enrollment,
+    kind: str,
+    points: Decimal,
+    actor: Actor | None,
+    reason: str = "",
+    purchase_amount: Decimal = ZERO,
+    expiry_date: datetime | None = None,
+    bill: Bill | None = None,
+    transfer: PointsTransfer | None = None,
+    source_request_id: int | None = None,
+    insufficient_code: int = 804,
+) -> LedgerEntry:
+    """Append one ledger entry and move the enrollment figures, under the row lock."""
+    with transaction.atomic(), _audit(actor, operation=f"points_{kind.lower()}"):
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if points < 0 and locked.loyalty_points + points < 0:
+            raise DomainError(insufficient_code)
+        entry = LedgerEntry.objects.create(
+            enrollment=locked,
+            customer_id=locked.customer_id,
+            program_id=locked.program_id,
+            kind=kind,
+            points=points,
+            purchase_amount=purchase_amount,
+            expiry_date=expiry_date,
+            reason=reason[:500],
+            bill=bill,
+            transfer=transfer,
+            source_request_id=source_request_id,
+            **_actor_fields(actor, "actor_till", "actor_user"),
+        )
+        deltas = figure_deltas(kind, points, purchase_amount)
+        Enrollment.objects.filter(pk=locked.pk).update(
+            **{name: F(name) + delta for name, delta in deltas.items()}
+        )
+        locked.refresh_from_db()
+        tier_recalculate(enrollment=locked)
+        for name in Enrollment.FIGURES + ("tier_id", "tier_expiry_date"):
+            setattr(enrollment, name, getattr(locked, name))
+        return entry
+
+
+def _quantize(points: Decimal | int | float | str) -> Decimal:
+    try:
+        return Decimal(str(points)).quantize(CENT)
+    except ArithmeticError:
+        raise DomainError(801) from None
+
+
+def points_credit(
+    *,
+    enrollment: Enrollment,
+    kind: str,
+    points: Decimal | int,
+    actor: Actor | None,
+    reason: str = "",
+    purchase_amount: Decimal = ZERO,
+    expiry_date: datetime | None = None,
+    bill: Bill | None = None,
+    transfer: PointsTransfer | None = None,
+    source_request_id: int | None = None,
+) -> LedgerEntry:
+    """Credit points (a new expiry batch). `expiry_date` defaults to the program's validity."""
+    points = _quantize(points)
+    if kind in DEBIT_KINDS or points < 0 or (points == 0 and not purchase_amount):
+        raise DomainError(801)
+    if expiry_date is None:
+        validity = enrollment.program.points_validity_days
+        if validity:
+            expiry_date = _end_of_day(timezone.now() + timedelta(days=validity))
+    return _post_points(
+        enrollment=enrollment,
+        kind=kind,
+        points=points,
+        actor=actor,
+        reason=reason,
+        purchase_amount=purchase_amount,
+        expiry_date=expiry_date,
+        bill=bill,
+        transfer=transfer,
+        source_request_id=source_request_id,
+    )
+
+
+def points_debit(
+    *,
+    enrollment: Enrollment,
+    kind: str,
+    points: Decimal | int,
+    actor: Actor | None,
+    reason: str = "",
+    purchase_amount: Decimal = ZERO,
+    bill: Bill | None = None,
+    transfer: PointsTransfer | None = None,
+    source_request_id: int | None = None,
+    insufficient_code: int = 804,
+) -> LedgerEntry:
+    """Debit `points` (a positive amount); more than the balance answers `insufficient_code`."""
+    points = _quantize(points)
+    if kind in EARN_KINDS or points <= 0:
+        raise DomainError(801)
+    return _post_points(
+        enrollment=enrollment,
+        kind=kind,
+        points=-points,
+        actor=actor,
+        reason=reason,
+        purchase_amount=purchase_amount,
+        bill=bill,
+        transfer=transfer,
+        source_request_id=source_request_id,
+        insufficient_code=insufficient_code,
+    )
+
+
+def points_redeem(
+    *, enrollment: Enrollment, points: Decimal | int, actor: Actor, reason: str = ""
+) -> LedgerEntry:
+    ensure_writable(enrollment.customer)
+    return points_debit(
+        enrollment=enrollment,
+        kind=LedgerKind.REDEMPTION,
+        points=points,
+        actor=actor,
+        reason=reason,
+        insufficient_code=803,
+    )
+
+
+def tier_recalculate(*, enrollment: Enrollment) -> Tier | None:
+    """Upgrade to the highest tier whose threshold the enrollment reached (never down).
+
+    Called under the enrollment lock by every ledger posting.
+    """
+    current_serial = enrollment.tier.serial_number if enrollment.tier_id else 0
+    reached = (
+        Tier.objects.filter(program_id=enrollment.program_id, serial_number__gt=current_serial)
+        .filter(
+            Q(upgrade_lifetime_points__lte=enrollment.lifetime_points)
+            | Q(upgrade_purchases__lte=enrollment.cumulative_purchases)
+        )
+        .order_by("-serial_number")
+        .first()
+    )
+    if reached is None:
+        return enrollment.tier
+    enrollment.tier = reached
+    enrollment.tier_expiry_date = _tier_expiry(reached, timezone.now())
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        tier=reached, tier_expiry_date=enrollment.tier_expiry_date
+    )
+    return reached
+
+
+def points_expire(*, now: datetime | None = None, actor: Actor | None = None) -> int:
+    """Expire due points of every enrollment; returns how many enrollments lost points.
+
+    Batches are consumed oldest expiry first (FIFO): every debit uses the credits with the
+    earliest expiry date, so what is left of the batches due by `now` is
+    `due credits - all debits so far`. Re-running finds nothing left to expire, because
+    the EXPIRY entry it wrote is one of those debits.
+    """
+    now = now or timezone.now()
+    candidates = (
+        Enrollment.objects.annotate(
+            due=Sum(
+                "ledger_entries__points",
+                filter=Q(ledger_entries__points__gt=0, ledger_entries__expiry_date__lte=now),
+            ),
+            debits=Sum("ledger_entries__points", filter=Q(ledger_entries__points__lt=0)),
+        )
+        .filter(due__gt=0)
+        .order_by("pk")
+        .values_list("pk", "due", "debits")
+    )
+    expired_count = 0
+    for enrollment_pk, due, debits in candidates:
+        if due + (debits or ZERO) <= 0:
+            continue
+        with transaction.atomic():
+            enrollment = Enrollment.objects.select_for_update().get(pk=enrollment_pk)
+            # Recompute under the lock: a concurrent debit may have used the batch.
+            sums = enrollment.ledger_entries.aggregate(
+                due=Sum("points", filter=Q(points__gt=0, expiry_date__lte=now)),
+                debits=Sum("points", filter=Q(points__lt=0)),
+            )
+            left = (sums["due"] or ZERO) + (sums["debits"] or ZERO)
+            left = min(left, enrollment.loyalty_points)
+            if left <= 0:
+                continue
+            _post_points(
+                enrollment=enrollment,
+                kind=LedgerKind.EXPIRY,
+                points=-left,
+                actor=actor,
+                reason=f"Points due by {timezone.localtime(now):%Y-%m-%d} expired",
+            )
+            expired_count += 1
+    return expired_count
+
+
+# --- Bills ----------------------------------------------------------------------------
+
+
+def _earned_points(program: Program, amount: Decimal) -> Decimal:
+    return (amount * program.points_per_currency_unit).quantize(Decimal("1"), ROUND_DOWN)
+
+
+@dataclass
+class BillResult:
+    bill: Bill
+    ledger_entry: LedgerEntry | None = None
+
+
+def bill_add(
+    *,
+    store: Store,
+    till: Till | None,
+    number: str,
+    amount: Decimal,
+    bill_type: str,
+    actor: Actor,
+    customer: Customer | None = None,
+    billed_at: datetime | None = None,
+    line_count: int = 0,
+    notes: str = "",
+) -> BillResult:
+    """Add a REGULAR bill (earning points in the default program for a loyalty customer)
+    or a NOT_INTERESTED bill (no customer; may later be claimed by a retro request)."""
+    if amount is None or amount < 0:
+        raise DomainError(601)
+    number = (number or "").strip()
+    if not number:
+        raise DomainError(602)
+    if bill_type not in (TransactionType.REGULAR, TransactionType.NOT_INTERESTED):
+        raise DomainError(605)
+    if bill_type == TransactionType.REGULAR and customer is None:
+        raise DomainError(606)
+    if bill_type == TransactionType.NOT_INTERESTED:
+        customer = None
+    with transaction.atomic(), _audit(actor, operation="bill_add"):
+        if customer is not None:
+            ensure_writable(customer)
+        if Bill.objects.filter(store=store, number=number).exclude(type="RETURN").exists():
+            raise DomainError(604)
+        try:
+            with transaction.atomic():
+                bill = Bill.objects.create(
+                    store=store,
+                    till=till,
+                    number=number,
+                    amount=amount,
+                    type=bill_type,
+                    customer=customer,
+                    billed_at=billed_at or timezone.now(),
+                    line_count=line_count,
+                    notes=notes[:200],
+                    **created_by(actor),
+                )
+        except IntegrityError:  # the same number added concurrently
+            raise DomainError(604) from None
+        entry = None
+        if customer is not None:
+            entry = bill_earn(bill=bill, actor=actor, kind=LedgerKind.BILL_EARN)
+        return BillResult(bill=bill, ledger_entry=entry)
+
+
+def bill_earn(
+    *, bill: Bill, actor: Actor, kind: str, source_request_id: int | None = None
+) -> LedgerEntry | None:
+    """Points for a customer's bill in the default program (BILL_EARN, or RETRO for a
+    claimed not-interested bill). Non-loyalty customers earn nothing."""
+    customer = bill.customer
+    if customer is None or customer.loyalty_type != LoyaltyType.LOYALTY:
+        return None
+    program = program_default()
+    if program is None:
+        return None
+    enrollment, _ = enrollment_enroll(customer=customer, program=program, actor=actor)
+    enrollment.program = program
+    return points_credit(
+        enrollment=enrollment,
+        kind=kind,
+        points=_earned_points(program, bill.amount),
+        purchase_amount=bill.amount,
+        actor=actor,
+        reason=f"Bill {bill.number}",
+        bill=bill,
+        source_request_id=source_request_id,
+    )
+
+
+def bill_retro_claim(
+    *, bill: Bill, customer: Customer, actor: Actor, source_request_id: int | None = None
+) -> LedgerEntry | None:
+    """Tag a NOT_INTERESTED bill to a customer: it becomes REGULAR and earns RETRO points
+    (for the retro request workflow, which checks its own window and configuration).
+    Already claimed: 1627; not a not-interested bill: 1623."""
+    with transaction.atomic(), _audit(actor, operation="bill_retro_claim"):
+        ensure_writable(customer)
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        if bill.type == TransactionType.REGULAR and bill.customer_id is not None:
+            raise DomainError(1627)
+        if bill.type != TransactionType.NOT_INTERESTED:
+            raise DomainError(1623)
+        bill.type = TransactionType.REGULAR
+        bill.customer = customer
+        bill.modified_at = timezone.now()
+        for name, value in modified_by(actor).items():
+            setattr(bill, name, value)
+        bill.save()
+        return bill_earn(
+            bill=bill, actor=actor, kind=LedgerKind.RETRO, source_request_id=source_request_id
+        )
+
+
+def bill_return(
+    *,
+    original: Bill,
+    amount: Decimal | None,
+    actor: Actor,
+    till: Till | None = None,
+    billed_at: datetime | None = None,
+    notes: str = "",
+) -> BillResult:
+    """Return (part of) a REGULAR bill: a RETURN bill and a RETURN ledger debit of the
+    proportional points, capped at the balance (points already spent stay spent)."""
+    with transaction.atomic(), _audit(actor, operation="bill_return"):
+        original = Bill.objects.select_for_update().get(pk=original.pk)
+        if original.type != TransactionType.REGULAR:
+            raise DomainError(624)
+        returned_so_far = original.returns.aggregate(total=Sum("amount"))["total"] or ZERO
+        remaining = original.amount - returned_so_far
+        if remaining <= 0:
+            raise DomainError(633)
+        amount = remaining if amount is None else amount
+        if amount <= 0:
+            raise DomainError(601)
+        if amount > remaining:
+            raise DomainError(630)
+        return_bill = Bill.objects.create(
+            store=original.store,
+            till=till,
+            number=original.number,
+            amount=amount,
+            type=TransactionType.RETURN,
+            customer=original.customer,
+            original=original,
+            billed_at=billed_at or timezone.now(),
+            notes=notes[:200],
+            **created_by(actor),
+        )
+        entry = None
+        earned = original.ledger_entries.filter(
+            kind__in=[LedgerKind.BILL_EARN, LedgerKind.RETRO]
+        ).select_related("enrollment")
+        earn = earned.first()
+        if earn is not None:
+            # The bill's current customer (the survivor, after a merge moved the bill and
+            # the points) gives the points back; else the enrollment that earned them.
+            enrollment = (
+                Enrollment.objects.select_for_update()
+                .filter(customer_id=original.customer_id, program_id=earn.program_id)
+                .first()
+            ) or Enrollment.objects.select_for_update().get(pk=earn.enrollment_id)
+            points = (earn.points * amount / original.amount).quantize(CENT, ROUND_DOWN)
+            points = min(points, enrollment.loyalty_points)
+            if points > 0:
+                entry = points_debit(
+                    enrollment=enrollment,
+                    kind=LedgerKind.RETURN,
+                    points=points,
+                    purchase_amount=-amount,
+                    actor=actor,
+                    reason=f"Return of bill {original.number}",
+                    bill=return_bill,
+                )
+            else:  # nothing left to take back; purchases still go down
+                entry = _post_points(
+                    enrollment=enrollment,
+                    kind=LedgerKind.RETURN,
+                    points=ZERO,
+                    purchase_amount=-amount,
+                    actor=actor,
+                    reason=f"Return of bill {original.number} (points already used)",
+                    bill=return_bill,
+                )
+        return BillResult(bill=return_bill, ledger_entry=entry)
+
+
+# --- Coupons --------------------------------------------------------------------------
+
+_CODE_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def _new_coupon_code(series: CouponSeries) -> str:
+    length = max(4, series.code_length - len(series.code_prefix))
+    return series.code_prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+def coupon_issue(
+    *,
+    customer: Customer,
+    series: CouponSeries,
+    actor: Actor,
+    source_request_id: int | None = None,
+) -> Coupon:
+    if not series.is_active:
+        raise DomainError(712)
+    with transaction.atomic(), _audit(actor, operation="coupon_issue"):
+        ensure_writable(customer)
+        now = timezone.now()
+        valid_till = series.valid_till or _end_of_day(now + timedelta(days=series.validity_days))
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return Coupon.objects.create(
+                        code=_new_coupon_code(series),
+                        series=series,
+                        customer=customer,
+                        issued_at=now,
+                        valid_till=valid_till,
+                        source_request_id=source_request_id,
+                        **_actor_fields(actor, "issued_by_till", "issued_by_user"),
+                    )
+            except IntegrityError:  # code collision: draw another
+                continue
+        raise DomainError(722)
+
+
+def coupon_redeem(
+    *, code: str, customer: Customer, actor: Actor, bill: Bill | None = None
+) -> Coupon:
+    with transaction.atomic(), _audit(actor, operation="coupon_redeem"):
+        ensure_writable(customer)
+        coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
+        if coupon is None:
+            raise DomainError(702)
+        if coupon.customer_id != customer.pk:
+            raise DomainError(703)
+        if coupon.redeemed_at is not None:
+            raise DomainError(711)
+        now = timezone.now()
+        if coupon.valid_till < now:
+            raise DomainError(713)
+        coupon.redeemed_at = now
+        coupon.redeemed_bill = bill
+        coupon.save(update_fields=["redeemed_at", "redeemed_bill"])
+        return coupon
+
+
+# --- Transfers ------------------------------------------------------------------------
+
+
+def points_transfer(
+    *,
+    from_customer: Customer,
+    to_customer: Customer,
+    program: Program,
+    points: Decimal | int,
+    actor: Actor,
+    notes: str = "",
+) -> PointsTransfer:
+    """Move points between two customers' enrollments in one program.
+
+    The receiver is enrolled if needed. Both enrollment rows are locked in primary-key
+    order (two opposite transfers never deadlock) and the balance is re-checked under the
+    lock, so concurrent transfers cannot overdraw; a refusal writes nothing.
+    """
+    points = _quantize(points)
+    if points <= 0:
+        raise DomainError(801)
+    if from_customer.pk == to_customer.pk:
+        raise DomainError(9206)
+    with transaction.atomic(), _audit(actor, operation="points_transfer"):
+        ensure_writable(from_customer)
+        ensure_writable(to_customer)
+        sender = Enrollment.objects.filter(customer=from_customer, program=program).first()
+        if sender is None:
+            raise DomainError(881)
+        if to_customer.loyalty_type != LoyaltyType.LOYALTY:
+            raise DomainError(881)
+        receiver, _ = enrollment_enroll(customer=to_customer, program=program, actor=actor)
+        # Lock both in pk order so two transfers in opposite directions cannot deadlock.
+        locked = {
+            row.pk: row
+            for row in Enrollment.objects.select_for_update()
+            .filter(pk__in=[sender.pk, receiver.pk])
+            .order_by("pk")
+        }
+        sender, receiver = locked[sender.pk], locked[receiver.pk]
+        sender.program = receiver.program = program
+        if sender.loyalty_points < points:
+            raise DomainError(804)
+        transfer = PointsTransfer.objects.create(
+            from_customer=from_customer,
+            to_customer=to_customer,
+            program=program,
+            points=points,
+            notes=notes[:500],
+            **_actor_fields(actor, "actor_till", "actor_user"),
+        )
+        points_debit(
+            enrollment=sender,
+            kind=LedgerKind.TRANSFER_OUT,
+            points=points,
+            actor=actor,
+            reason=f"Transfer to customer {to_customer.pk}",
+            transfer=transfer,
+        )
+        points_credit(
+            enrollment=receiver,
+            kind=LedgerKind.TRANSFER_IN,
+            points=points,
+            actor=actor,
+            reason=f"Transfer from customer {from_customer.pk}",
+            transfer=transfer,
+        )
+        return transfer
+
+
+# --- Merge ----------------------------------------------------------------------------
+
+
+def enrollments_merge(
+    *, victim: Customer, survivor: Customer, actor: Actor, warnings: Warnings | None = None
+) -> None:
+    """Merge step: move the victim's points to the survivor through MERGE entries (a debit
+    on the victim's enrollment, a credit on the survivor's, which is created if missing),
+    then move the victim's bills and coupons. Runs inside the merge transaction."""
+    with transaction.atomic(), _audit(actor, operation="enrollments_merge"):
+        victim_enrollments = list(
+            Enrollment.objects.select_for_update()
+            .filter(customer=victim)
+            .select_related("program")
+            .order_by("pk")
+        )
+        for enrollment in victim_enrollments:
+            program = enrollment.program
+            survivor_enrollment, _ = enrollment_enroll(
+                customer=survivor, program=program, actor=actor
+            )
+            survivor_enrollment.program = program
+            points = enrollment.loyalty_points
+            purchases = enrollment.cumulative_purchases
+            if points == 0 and purchases == 0:
+                continue
+            reason_out = f"Merged into customer {survivor.pk}"
+            reason_in = f"Merged from customer {victim.pk}"
+            _post_points(
+                enrollment=enrollment,
+                kind=LedgerKind.MERGE,
+                points=-points,
+                purchase_amount=-purchases,
+                actor=actor,
+                reason=reason_out,
+            )
+            _post_points(
+                enrollment=survivor_enrollment,
+                kind=LedgerKind.MERGE,
+                points=points,
+                purchase_amount=purchases,
+                actor=actor,
+                reason=reason_in,
+                expiry_date=_merge_expiry(program),
+            )
+        Bill.objects.filter(customer=victim).update(customer=survivor)
+        Coupon.objects.filter(customer=victim).update(customer=survivor)
+
+
+def _merge_expiry(program: Program) -> datetime | None:
+    if not program.points_validity_days:
+        return None
+    return _end_of_day(timezone.now() + timedelta(days=program.points_validity_days))
+
+
+# --- Registration ---------------------------------------------------------------------
+
+
+def _parse_datetime(raw) -> datetime | None:
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    if not raw or not isinstance(raw, str):
+        return None
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is None:
+            day = parse_date(raw)
+            if day is None:
+                return None
+            parsed = datetime.combine(day, time(23, 59, 59))
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def coupon_side_effect(coupon: Coupon) -> dict:
+    """A coupon in the shape of the registration sample's `sideEffects`."""
+    valid_till = coupon.valid_till.astimezone(UTC)
+    return {
+        "id": coupon.pk,
+        "couponType": coupon.series.coupon_type,
+        "couponCode": coupon.code,
+        "validTill": valid_till.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "description": coupon.series.description or coupon.series.name,
+        "discountCode": coupon.series.discount_code,
+        "trimmedCouponCode": coupon.code.strip(),
+        "type": "coupon",
+    }
+
+
+def enrollment_welcome(*, enrollment: Enrollment, actor: Actor, side_effects: list) -> None:
+    """The program's registration bonus and welcome coupon for a new enrollment."""
+    program = enrollment.program
+    if program.registration_bonus_points > 0:
+        points_credit(
+            enrollment=enrollment,
+            kind=LedgerKind.REGISTRATION_BONUS,
+            points=program.registration_bonus_points,
+            actor=actor,
+            reason=f"Registration bonus of program {program.pk}",
+        )
+        side_effects.append(
+            {"awardedPoints": _number(program.registration_bonus_points), "type": "points"}
+        )
+    if program.welcome_coupon_series_id and program.welcome_coupon_series.is_active:
+        coupon = coupon_issue(
+            customer=enrollment.customer, series=program.welcome_coupon_series, actor=actor
+        )
+        side_effects.append(coupon_side_effect(coupon))
+
+
+def enrollments_from_payload(
+    *,
+    customer: Customer,
+    payload: dict,
+    actor: Actor,
+    warnings: Warnings,
+    side_effects: list,
+    created: bool,
+) -> None:
+    """Registration / update step for `loyaltyProgramEnrollments`.
+
+    - A loyalty customer registered without naming a program is enrolled in the default
+      program (1016 in the demo). On update, the programs named are enrolled; naming none
+      enrolls a loyalty customer who has no enrollment at all (e.g. just converted from
+      non-loyalty) in the default program.
+    - An unknown program is skipped with warning 9201; an unknown `tierNumber` enrolls in
+      the base tier with warning 9202; `tierExpiryDate` is kept when given.
+    - A new enrollment gets the program's registration bonus and welcome coupon (reported
+      in `side_effects`). `loyaltyPoints` in the body becomes an opening balance: one
+      ADJUSTMENT ledger entry, only when the enrollment is new (so a repeated update does
+      not credit twice), expiring at `pointsExpiryDate` if that lies in the future
+      (warning 9203 otherwise, and the program's validity applies).
+    """
+    raw = payload.get("loyaltyProgramEnrollments") if isinstance(payload, dict) else None
+    items = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+    if customer.loyalty_type != LoyaltyType.LOYALTY:
+        if items:
+            warnings.add(9204)
+        return
+    if not items:
+        # A loyalty customer without any enrollment (new, or just converted from
+        # non-loyalty by an update) joins the default program.
+        if not created and Enrollment.objects.filter(customer=customer).exists():
+            return
+        program = program_default()
+        if program is None:
+            return
+        items = [{"programId": program.pk}]
+    programs = Program.objects.in_bulk(
+        [item.get("programId") for item in items if _int_or_none(item.get("programId"))]
+    )
+    for item in items:
+        program_id = _int_or_none(item.get("programId"))
+        program = programs.get(program_id) if program_id is not None else None
+        if program is None or not program.is_active:
+            warnings.add(9201, x=item.get("programId"))
+            continue
+        tier = None
+        tier_number = _int_or_none(item.get("tierNumber"))
+        if tier_number is not None:
+            tier = program.tiers.filter(serial_number=tier_number).first()
+            if tier is None:
+                warnings.add(9202, x=item.get("tierNumber"), y=program.pk)
+        enrollment, new = enrollment_enroll(
+            customer=customer,
+            program=program,
+            actor=actor,
+            tier=tier,
+            tier_expiry_date=_parse_datetime(item.get("tierExpiryDate")) if tier else None,
+        )
+        if not new:
+            continue
+        enrollment.program = program
+        enrollment_welcome(enrollment=enrollment, actor=actor, side_effects=side_effects)
+        opening = _decimal_or_none(item.get("loyaltyPoints"))
+        if opening is not None and opening > 0:
+            expiry = _parse_datetime(item.get("pointsExpiryDate"))
+            if expiry is not None and expiry <= timezone.now():
+                warnings.add(9203, x=item.get("pointsExpiryDate"))
+                expiry = None
+            points_credit(
+                enrollment=enrollment,
+                kind=LedgerKind.ADJUSTMENT,
+                points=opening,
+                actor=actor,
+                reason="Opening balance given at enrollment",
+                expiry_date=expiry,
+            )
+
+
+def _int_or_none(raw) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal_or_none(raw) -> Decimal | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except ArithmeticError:
+        return None
+    return value.quantize(CENT) if value.is_finite() else None

@@ -1,0 +1,131 @@
+"""Read queries: the current subscription state (with the org's defaults) and the log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from config.errors import DomainError, Warnings
+from customers.models import Customer
+from customers.selectors import customer_get
+from subscriptions.models import (
+    Channel,
+    Priority,
+    Subscription,
+    SubscriptionLog,
+    SubscriptionSettings,
+)
+
+_CHANNEL_ORDER = {channel: index for index, channel in enumerate(Channel.values)}
+_PRIORITY_ORDER = {priority: index for index, priority in enumerate(Priority.values)}
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    channel: str
+    priority: str
+    account_id: str
+    status: str
+    recorded: bool  # False: the org default answers, no choice was ever recorded
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.channel, self.priority, self.account_id)
+
+    def as_item(self) -> dict[str, str]:
+        """The seed's item shape; `accountId` only when the choice is for an account."""
+        item = {"channel": self.channel, "priority": self.priority, "type": self.status}
+        if self.account_id:
+            item["accountId"] = self.account_id
+        return item
+
+
+def _sort_key(state: SubscriptionState) -> tuple[int, int, str]:
+    return (
+        _PRIORITY_ORDER.get(state.priority, 99),
+        _CHANNEL_ORDER.get(state.channel, 99),
+        state.account_id,
+    )
+
+
+def subscription_states_from(
+    *, recorded: Iterable[Subscription], settings: SubscriptionSettings
+) -> list[SubscriptionState]:
+    """One customer's state: recorded choices plus the defaults of the listed channels."""
+    states: dict[tuple[str, str, str], SubscriptionState] = {}
+    for priority in Priority.values:
+        for channel in settings.listed_channels:
+            states[(channel, priority, "")] = SubscriptionState(
+                channel, priority, "", settings.default_status(priority), recorded=False
+            )
+    for subscription in recorded:
+        state = SubscriptionState(
+            subscription.channel,
+            subscription.priority,
+            subscription.account_id,
+            subscription.status,
+            recorded=True,
+        )
+        states[state.key] = state
+    return sorted(states.values(), key=_sort_key)
+
+
+def subscription_state_for_customers(
+    customer_ids: Iterable[int],
+) -> dict[int, list[SubscriptionState]]:
+    """Current state of every customer given, in two queries whatever their number."""
+    ids = list(dict.fromkeys(customer_ids))
+    settings = SubscriptionSettings.load()
+    recorded: dict[int, list[Subscription]] = {customer_id: [] for customer_id in ids}
+    if ids:
+        for subscription in Subscription.objects.filter(customer_id__in=ids).only(
+            "customer_id", "channel", "priority", "account_id", "status"
+        ):
+            recorded[subscription.customer_id].append(subscription)
+    return {
+        customer_id: subscription_states_from(recorded=rows, settings=settings)
+        for customer_id, rows in recorded.items()
+    }
+
+
+def subscription_customer_resolve(*, customer_id: int | str, warnings: Warnings) -> Customer:
+    """The addressed customer (816 when unknown); a merge victim answers its survivor."""
+    customer = customer_get(customer_id=customer_id)
+    for _ in range(10):
+        if customer.merged_into_id is None:
+            return customer
+        warnings.add(8069)
+        warnings.add(91009)
+        customer = customer_get(customer_id=customer.merged_into_id)
+    raise DomainError(1109)
+
+
+def subscription_state(*, customer_id: int) -> list[SubscriptionState]:
+    return subscription_state_for_customers([customer_id])[customer_id]
+
+
+def subscription_log(*, customer_id: int, limit: int | None = None) -> list[SubscriptionLog]:
+    """Every recorded choice of the customer, newest first, with who made it."""
+    rows = (
+        SubscriptionLog.objects.filter(customer_id=customer_id)
+        .select_related("changed_by_till", "changed_by_user")
+        .order_by("-changed_at", "-id")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return list(rows)
+
+
+def subscription_log_count(*, customer_id: int) -> int:
+    return SubscriptionLog.objects.filter(customer_id=customer_id).count()
+
+
+def subscriptions_embed(*, customers: list[Customer], request_context: dict) -> dict[int, dict]:
+    """`embed=subscriptions` on customer details: one call for all customers of a response."""
+    states = subscription_state_for_customers([customer.pk for customer in customers])
+    return {
+        customer_id: {
+            "subscriptionInfo": {"subscriptions": [state.as_item() for state in customer_states]}
+        }
+        for customer_id, customer_states in states.items()
+    }

@@ -1,0 +1,23 @@
+import pytest
+
+from tests.conftest import basic_auth
+
+
+@pytest.fixture
+def other_till(db):
+    from customers.models import Store, Till
+
+    store = Store.objects.create(code="other.store", name="Other store")
+    till = Till(store=store, code="other.till", name="Other till")
+    till.set_secret("other-secret")
+    till.save()
+    return till
+
+
+@pytest.fixture
+def other_till_client(other_till):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic_auth("other.till", "other-secret"))
+    return client
