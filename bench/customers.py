@@ -284,7 +284,9 @@ def measure(customers: int, samples: int, seed: int) -> list[tuple[str, list[flo
             "details (source=ALL)",
             timed(lambda pk: http(f"/v2/customers/{pk}?source=ALL"), customer_ids),
             timed(
-                lambda pk: customer_get_details(customer_ids=[pk], source=SourceRef("ALL")),
+                lambda pk: customer_get_details(
+                    customers=list(Customer.objects.filter(pk=pk)), source=SourceRef("ALL")
+                ),
                 customer_ids,
             ),
         ),

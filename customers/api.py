@@ -149,7 +149,7 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
         warnings.add(91009)
         customer = selectors.customer_get(customer_id=customer.merged_into_id)
     bodies = selectors.customer_get_details(
-        customer_ids=[customer.pk],
+        customers=[customer],
         source=ref,
         embed=embed,
         mask_pii=mask_pii(request),
