@@ -12,6 +12,8 @@ their `AppConfig.ready()`:
   once for all customers of a response, so the query count does not grow with them.
   `request_context` holds `request` (the DRF request, or absent outside the API) and
   `embed` (every name asked for).
+- `detail_parts`: like `detail_embeds`, but part of every details body whatever `embed=`
+  asks for (e.g. `loyaltyInfo.lifetimePurchases` from `loyalty`).
 - `registration_steps` / `update_steps`: called inside `customer_register` /
   `customer_update` with the raw request body,
   `step(*, customer, payload, actor, warnings, side_effects, created) -> None`.
@@ -94,6 +96,7 @@ class DashboardPanel:
 
 merge_steps = Registry("merge steps")
 detail_embeds = Registry("detail embeds")
+detail_parts = Registry("detail parts")
 registration_steps = Registry("registration steps")
 update_steps = Registry("update steps")
 single_view_sections = Registry("single view sections")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -21,6 +21,7 @@ from loyalty.models import (
     LedgerKind,
     PointsTransfer,
     Tier,
+    TransactionType,
 )
 from loyalty.models import Transaction as Bill
 
@@ -163,30 +164,47 @@ def enrollments_of(
     *, customer_ids: Iterable[int], program_id: int | None = None
 ) -> list[Enrollment]:
     enrollments = Enrollment.objects.filter(customer_id__in=list(customer_ids)).select_related(
-        "tier", "program"
+        "tier"
     )
     if program_id is not None:
         enrollments = enrollments.filter(program_id=program_id)
     return list(enrollments.order_by("customer_id", "program_id"))
 
 
+def enrollments_with_tiers(
+    *, customer_ids: Iterable[int], program_id: int | None = None
+) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
+    """The enrollments (each with `in_default_program`) and their programs' tiers, in two
+    queries: the current tier is taken from the tiers read rather than joined, which
+    halves the cost of building the query (the details hot path)."""
+    enrollments = Enrollment.objects.filter(customer_id__in=list(customer_ids)).annotate(
+        in_default_program=F("program__is_default")
+    )
+    if program_id is not None:
+        enrollments = enrollments.filter(program_id=program_id)
+    enrollments = list(enrollments.order_by("customer_id", "program_id"))
+    tiers = _next_tiers(enrollment.program_id for enrollment in enrollments)
+    by_id = {tier.pk: tier for program_tiers in tiers.values() for tier in program_tiers}
+    for enrollment in enrollments:
+        enrollment.tier = by_id.get(enrollment.tier_id)
+    return enrollments, tiers
+
+
 def program_details(*, customer: Customer, program_id: int | None = None) -> list[dict]:
     """The customer's enrollments in every program, or in one (two queries)."""
-    enrollments = enrollments_of(customer_ids=[customer.pk], program_id=program_id)
-    tiers = _next_tiers(enrollment.program_id for enrollment in enrollments)
+    enrollments, tiers = enrollments_with_tiers(customer_ids=[customer.pk], program_id=program_id)
     return [program_detail(e, tiers[e.program_id]) for e in enrollments]
 
 
 def _enrollments_and_tiers(
     customer_ids: list[int], request_context: dict | None
 ) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
-    """Every enrollment of the customers and their programs' tiers (two queries), read once
-    per request: `embed=points,mlp` share them through the request context."""
+    """`enrollments_with_tiers`, read once per request: `embed=points,mlp` share them
+    through the request context."""
     cache = request_context if request_context is not None else {}
     key = ("loyalty.enrollments_and_tiers", tuple(customer_ids))
     if key not in cache:
-        enrollments = enrollments_of(customer_ids=customer_ids)
-        cache[key] = (enrollments, _next_tiers(e.program_id for e in enrollments))
+        cache[key] = enrollments_with_tiers(customer_ids=customer_ids)
     return cache[key]
 
 
@@ -208,7 +226,35 @@ def embed_points(*, customers: list[Customer], request_context: dict | None = No
     return {
         e.customer_id: {"pointsSummary": points_summary(e, tiers[e.program_id])}
         for e in enrollments
-        if e.program.is_default
+        if e.in_default_program
+    }
+
+
+def detail_lifetime_purchases(
+    *, customers: list[Customer], request_context: dict | None = None
+) -> dict:
+    """`loyaltyInfo.lifetimePurchases` of every details body (the seed's sample has it for a
+    non-loyalty customer too, so it is the customer's bills, not an enrollment's figure):
+    regular bills less returns, in one query for all customers."""
+    totals = (
+        Bill.objects.filter(
+            customer_id__in=[c.pk for c in customers],
+            type__in=[TransactionType.REGULAR, TransactionType.RETURN],
+        )
+        .values("customer_id")
+        .annotate(
+            total=Sum(
+                Case(
+                    When(type=TransactionType.RETURN, then=-F("amount")),
+                    default=F("amount"),
+                )
+            )
+        )
+    )
+    by_customer = {row["customer_id"]: row["total"] for row in totals}
+    return {
+        c.pk: {"loyaltyInfo": {"lifetimePurchases": number(by_customer.get(c.pk) or 0)}}
+        for c in customers
     }
 
 

@@ -161,7 +161,7 @@ def customer_queries(captured) -> int:
     return sum(
         1
         for q in captured.captured_queries
-        if "customers_" in q["sql"] and 'FROM "customers_till"' not in q["sql"]
+        if "customers_" in q["sql"] and not q["sql"].startswith('SELECT "customers_till"')
     )
 
 
@@ -214,10 +214,11 @@ def test_details_query_count_does_not_grow_with_profiles(
 ):
     few = bulk_customers(1, profiles_each=1)[0]
     many = bulk_customers(1, profiles_each=5)[0]
-    # 2 = customer (get) + its attribution with the profiles, identifiers and channels
+    # 2 = customer (get) + its attribution with the profiles, identifiers and channels;
+    # + 1 outside customers: the lifetime purchases (loyalty's detail part)
     counts = []
     for customer in (few, many):
-        with django_assert_max_num_queries(REQUEST_OVERHEAD + 2) as captured:
+        with django_assert_max_num_queries(REQUEST_OVERHEAD + 3) as captured:
             response = till_client.get(f"/v2/customers/{customer.pk}?source=ALL")
         assert response.status_code == 200
         counts.append(customer_queries(captured))
@@ -227,7 +228,7 @@ def test_details_query_count_does_not_grow_with_profiles(
 
 def test_details_of_many_customers_is_constant(django_assert_max_num_queries):
     customers = bulk_customers(40, profiles_each=3)
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # details + lifetime purchases
         bodies = customer_get_details(customers=customers, source=SourceRef("ALL"))
     assert len(bodies) == 40
     assert all(len(body["profiles"]) == 3 for body in bodies.values())
