@@ -36,6 +36,16 @@ def _load(folder: Path) -> dict[int, dict]:
     return dict(sorted(runs.items()))
 
 
+def _queries(run: dict, name: str) -> str:
+    """Queries of the scenario's counted call, flagged when that call was refused (a count
+    taken on an error answer says nothing about the scenario)."""
+    counted = run["queries"].get(name)
+    if not counted:
+        return "–"
+    status = counted.get("status", 200)
+    return str(counted["queries"]) + ("" if status == 200 else f" (HTTP {status})")
+
+
 def _row(run: dict, scenario: str, name: str, clients: str) -> dict | None:
     return run["results"].get(scenario, {}).get(clients, {}).get(name)
 
@@ -84,11 +94,11 @@ def size_table(run: dict) -> list[str]:
             floor = _floor(run, scenario, clients)
             rps_ratio = row["rps"] / floor["rps"] if floor and floor["rps"] else None
             p50_ratio = row["p50"] / floor["p50"] if floor and floor["p50"] else None
-            queries = run["queries"].get(name, {}).get("queries")
+            queries = _queries(run, name)
             lines.append(
                 f"| {name} | {clients} | {_fmt(row['rps'], 0)} | {_fmt(row['p50'])} | "
                 f"{_fmt(row['p95'])} | {_fmt(row['p99'])} | {_server(row)} | {_fmt(rps_ratio, 2)} | "
-                f"{_fmt(p50_ratio, 1)} | {queries if queries is not None else '–'} | "
+                f"{_fmt(p50_ratio, 1)} | {queries} | "
                 f"{row['failures']} |"
             )
     return lines
@@ -118,8 +128,7 @@ def growth_table(small: dict, big: dict) -> list[str]:
         fb = _floor(big, scenario, TARGET_CLIENTS)
         raw = b["p50"] / a["p50"] if a["p50"] else None
         relative = (b["p50"] / fb["p50"]) / (a["p50"] / fa["p50"]) if fa and fb else None
-        qa = small["queries"].get(name, {}).get("queries", "–")
-        qb = big["queries"].get(name, {}).get("queries", "–")
+        qa, qb = _queries(small, name), _queries(big, name)
         lines.append(
             f"| {name} | {_fmt(a['p50'])} | {_fmt(b['p50'])} | {_fmt(raw, 2)}x | "
             f"{_fmt(relative, 2)}x | {qa} → {qb} |"

@@ -69,7 +69,9 @@ def search_mobile(ctx: Context) -> Call:
 
 
 def register(ctx: Context) -> Call:
-    mobile = f"918{ctx.rng.randrange(10**9):09d}"
+    # Random per call, not from the seeded rng: a rerun (or the query count) must not
+    # meet a mobile registered by an earlier run and be refused with 8006.
+    mobile = f"918{uuid.uuid4().int % 10**9:09d}"
     tag = uuid.uuid4().hex[:12]
     body = {
         "loyaltyInfo": {"loyaltyType": "loyalty"},
