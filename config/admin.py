@@ -35,3 +35,44 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+def permission_denied(request, exception=None):
+    """The 403 page (`handler403`). Staff see the console's frame, what happened and the
+    way back; the API keeps its JSON envelope."""
+    from django.http import JsonResponse
+    from django.template.response import TemplateResponse
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from config.errors import status_item
+    from config.exceptions import error_body
+
+    if request.path.startswith("/v2/"):
+        return JsonResponse(error_body([status_item(403)]), status=403)
+    user = getattr(request, "user", None)
+    is_staff = bool(user and user.is_active and user.is_staff)
+    referer = request.META.get("HTTP_REFERER", "")
+    back = (
+        referer
+        if referer
+        and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and referer != request.build_absolute_uri()
+        else ""
+    )
+    context = {
+        **(
+            admin.site.each_context(request)
+            if is_staff
+            else {"site_header": admin.site.site_header}
+        ),
+        "title": "Not allowed",
+        "back_url": back,
+        "index_url": reverse("admin:index"),
+        "roles_url": reverse("admin:auth_group_roles") if is_staff else "",
+        "is_nav_sidebar_enabled": is_staff,
+    }
+    response = TemplateResponse(request, "admin/forbidden.html", context, status=403)
+    return response.render()

@@ -20,5 +20,6 @@ urlpatterns = [
     path("v2/", include(v2_patterns)),
 ]
 
+handler403 = "config.admin.permission_denied"  # the console's 403 page; JSON under /v2/
 handler404 = "config.views.json_not_found"
 handler500 = "config.views.json_server_error"

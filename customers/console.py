@@ -35,6 +35,8 @@ assert console_roles  # registers the roles page on the group admin
 admin.site.site_header = "Loyalty operations"
 admin.site.site_title = "Loyalty operations"
 admin.site.index_title = "Staff console"
+# The console has no public site: "View site" would lead to a 404.
+admin.site.site_url = None
 
 
 class SourceFilter(admin.SimpleListFilter):

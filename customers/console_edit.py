@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from config.errors import DomainError
+from customers import console_display
 from customers.models import (
     CommChannel,
     CommChannelType,
@@ -33,8 +34,19 @@ def _single_view(customer_id: int) -> str:
     return reverse("admin:customers_customer_single_view", args=[customer_id])
 
 
+# Staff wording of the refusals these forms meet (the API keeps the registry's).
+PLAIN_MESSAGES = {
+    618: "This customer is marked as fraud: no change is accepted until the fraud status is lifted.",
+    816: "This customer no longer exists.",
+    1017: "One of the custom fields is not configured for the organisation.",
+    1046: "A loyalty customer cannot become a non-loyalty customer.",
+    8018: "A loyalty customer cannot become a non-loyalty customer.",
+    8086: "Choose one of the listed statuses.",
+}
+
+
 def _error_text(error: DomainError) -> str:
-    return f"{error.message} (code {error.code})"
+    return console_display.error_text(error, PLAIN_MESSAGES)
 
 
 def _show_warnings(request, warnings) -> None:
@@ -58,6 +70,9 @@ def _typed_field(definition, *, allowed_values=()) -> forms.Field:
     return field_class(label=label, required=False)
 
 
+CHANNEL_FIELDS = (("mobile", "mobile_channel"), ("email", "email_channel"))
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
@@ -74,8 +89,26 @@ class ProfileForm(forms.Form):
         help_text="Replaces the e-mail channel.",
     )
 
-    def __init__(self, *args, custom_fields: list[CustomFieldDefinition], **kwargs):
+    def __init__(
+        self,
+        *args,
+        custom_fields: list[CustomFieldDefinition],
+        channels: dict[str, str],
+        can_view_pii: bool,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # Without `view_pii` the channels show masked and cannot be changed: the boxes are
+        # disabled (Django ignores posted values for them) and `payload` leaves them out.
+        self.edits_channels = can_view_pii
+        for kind, name in CHANNEL_FIELDS:
+            field = self.fields[name]
+            if can_view_pii:
+                field.initial = channels.get(kind, "")
+                continue
+            field.disabled = True
+            field.initial = console_display.mask_value(kind, channels.get(kind, ""))
+            field.help_text = "Shown masked: changing channels needs the “view PII” permission."
         self.custom_names = []
         for definition in custom_fields:
             name = f"custom_{definition.name}"
@@ -99,7 +132,7 @@ class ProfileForm(forms.Form):
         if fields:
             body["fields"] = fields
         changed = []
-        for kind, field in (("mobile", "mobile_channel"), ("email", "email_channel")):
+        for kind, field in CHANNEL_FIELDS if self.edits_channels else ():
             value = data[field].strip()
             if value and value != channels.get(kind, ""):
                 changed.append({"type": kind, "value": value, "primary": True})
@@ -234,11 +267,15 @@ def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
     initial = {
         "first_name": profile.first_name,
         "last_name": profile.last_name,
-        "mobile_channel": channels.get(CommChannelType.MOBILE, ""),
-        "email_channel": channels.get(CommChannelType.EMAIL, ""),
         **{f"custom_{key}": value for key, value in profile.custom_fields.items()},
     }
-    form = ProfileForm(request.POST or None, initial=initial, custom_fields=custom_fields)
+    form = ProfileForm(
+        request.POST or None,
+        initial=initial,
+        custom_fields=custom_fields,
+        channels=channels,
+        can_view_pii=request.user.has_perm(console_display.PII_PERMISSION),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             result = customer_update(

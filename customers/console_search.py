@@ -157,9 +157,10 @@ def table_estimate(model) -> int:
 class EstimatingPaginator(Paginator):
     """Never counts the whole table.
 
-    The unfiltered list answers the planner's estimate (exact below `COUNT_LIMIT` rows, where
-    counting is cheap); a filtered or searched list counts at most `COUNT_LIMIT` + 1 rows.
-    `is_estimate` and `is_capped` say which, for the template.
+    The unfiltered list answers the planner's estimate (`pg_class.reltuples`, what ANALYZE
+    and autovacuum last saw), whatever the table's size; only a table the planner has never
+    analysed (-1) is counted, at most `COUNT_LIMIT` + 1 rows like a filtered or searched
+    list. `is_estimate` and `is_capped` say which, for the template.
     """
 
     is_estimate = False
@@ -170,12 +171,22 @@ class EstimatingPaginator(Paginator):
         queryset = self.object_list
         if not queryset.query.where:
             estimate = table_estimate(queryset.model)
-            if estimate > COUNT_LIMIT:
+            if estimate >= 0:
                 self.is_estimate = True
                 return estimate
         bounded = queryset.order_by()[: COUNT_LIMIT + 1].count()
         self.is_capped = bounded > COUNT_LIMIT
         return min(bounded, COUNT_LIMIT)
+
+    def page(self, number):
+        """As Django's, except that a page is not cut short at an estimated count: the
+        last page shows the rows that are there, even when the estimate is behind."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.is_estimate and top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.object_list[bottom:top], number, self)
 
 
 def exists_filter(rows: QuerySet, **conditions) -> Q:

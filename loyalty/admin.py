@@ -2,7 +2,11 @@
 enrollments and the ledger: figures only change through the services (ledger postings)."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from customers.console_search import EstimatingPaginator
 from loyalty.models import CouponSeries, Enrollment, LedgerEntry, Program, Tier
 
 
@@ -53,11 +57,46 @@ class EnrollmentAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "customer_id", "program_id", "kind", "points", "reason")
+    # Short columns that never wrap, the reason last and wrapping (console.css): the
+    # table fits beside the two sidebars.
+    list_display = (
+        "id",
+        "when",
+        "customer_link",
+        "program_number",
+        "kind",
+        "points",
+        "request_link",
+        "reason",
+    )
     list_filter = ("kind", "program")
     search_fields = ("=customer__id",)
+    search_help_text = "Customer user id."
     raw_id_fields = ("customer", "enrollment", "bill", "transfer")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatingPaginator  # the ledger is the biggest table: never COUNT(*) it
+    change_list_template = "admin/loyalty/ledgerentry/change_list.html"
+
+    @admin.display(description="When", ordering="created_at")
+    def when(self, entry: LedgerEntry) -> str:
+        return f"{timezone.localtime(entry.created_at):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="Customer")
+    def customer_link(self, entry: LedgerEntry) -> str:
+        url = reverse("admin:customers_customer_single_view", args=[entry.customer_id])
+        return format_html('<a href="{}">{}</a>', url, entry.customer_id)
+
+    @admin.display(description="Program")
+    def program_number(self, entry: LedgerEntry) -> int:
+        return entry.program_id
+
+    @admin.display(description="Request")
+    def request_link(self, entry: LedgerEntry) -> str:
+        if not entry.source_request_id:
+            return "–"
+        url = reverse("admin:loyalty_request_page", args=[entry.source_request_id])
+        return format_html('<a href="{}">{}</a>', url, entry.source_request_id)
 
 
 import loyalty.console_requests  # noqa: E402, F401  (staff console: queue, decisions, raise forms)

@@ -9,7 +9,7 @@ from config.errors import DomainError
 from customers.models import Customer
 from customers.registry import ChangelistColumn, SingleViewSection
 from loyalty import selectors
-from loyalty.models import Enrollment, Program, Tier
+from loyalty.models import Enrollment, Program, Request, Tier
 
 LEDGER_ROWS_SHOWN = 25
 LIST_ROWS_SHOWN = 10
@@ -25,6 +25,7 @@ def load_section(*, customer: Customer, request=None) -> dict:
         )
     except DomainError:  # a hand-edited cursor shows the first page
         entries, next_cursor = selectors.ledger_page(customer=customer, limit=LEDGER_ROWS_SHOWN)
+    _attach_requests(entries)
     enrollments = selectors.enrollments_of(customer_ids=[customer.pk])
     programs = {p.pk: p for p in Program.objects.filter(pk__in={e.program_id for e in enrollments})}
     tiers = list(
@@ -53,6 +54,21 @@ def load_section(*, customer: Customer, request=None) -> dict:
         ),
         "loyalty_rows_shown": LIST_ROWS_SHOWN,
     }
+
+
+def _attach_requests(entries: list) -> None:
+    """`entry.console_request`: the request that caused the movement (goodwill, retro), so
+    the ledger says who raised and who decided it, not only the till it was booked at. One
+    query for the page, none when no entry came from a request."""
+    request_ids = {entry.source_request_id for entry in entries if entry.source_request_id}
+    requests = {
+        made.pk: made
+        for made in Request.objects.filter(pk__in=request_ids).select_related(
+            "requested_by_till", "requested_by_user", "decided_by_user"
+        )
+    }
+    for entry in entries:
+        entry.console_request = requests.get(entry.source_request_id)
 
 
 SECTION = SingleViewSection(

@@ -21,7 +21,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from config.errors import DomainError
@@ -74,8 +75,70 @@ def may_decide(user, request: Request) -> bool:
     )
 
 
-def _error_text(error: DomainError) -> str:
-    return f"{error.message} (code {error.code})"
+# Staff wording of the service refusals the request screens meet; the API keeps the
+# registry's messages. Filled from what the form knows (`RaiseForm.message_context`).
+PLAIN_MESSAGES = {
+    618: "This customer is marked as fraud: no request is accepted until the fraud status is lifted.",
+    707: "This coupon series does not exist or is switched off.",
+    816: "No customer has this user id.",
+    895: "This loyalty program does not exist or is switched off.",
+    1627: "This bill was already claimed: it is a regular or retro bill now.",
+    1628: "No bill with this number at this store on this date: check the bill number, the store and the bill date.",
+    1631: "Retro claims are switched off (Loyalty › Request type configurations).",
+    1632: "This bill is older than the retro window allows.",
+    1633: "This bill is dated too long before the customer registered.",
+    8045: "Choose one of the customer's profiles (a source with several accounts needs its account).",
+    8067: "This customer was merged into another one: raise the request on the survivor.",
+    8127: "This profile's account is not configured (or switched off).",
+    9002: "The new mobile number already belongs to another customer.",
+    9003: "The new e-mail address already belongs to another customer.",
+    9005: "The new external id already belongs to another customer.",
+    9012: "The old value is not one of this customer's identifiers in the chosen profile.",
+    9013: "This request does not exist.",
+    9014: "This request was already decided.",
+    9015: "This reason is not one of the reasons configured for the request type.",
+    9017: "Write the reason for the rejection: the requester sees it.",
+    9018: "The duplicate already has a merge request waiting for a decision.",
+    9019: "You raised this request: another checker decides it (four eyes).",
+    9021: "Your role may not do this for this request type.",
+    9022: "This customer is not a loyalty customer: goodwill points and retro claims need one.",
+    9023: "This customer was itself merged into another one: it cannot take in a duplicate.",
+    9024: "The new value is not a valid mobile number, e-mail address or external id.",
+    9026: "This customer already has a merge request waiting for a decision.",
+    9027: "That customer was already merged into another one.",
+    9028: "Another request for this value is waiting for a decision.",
+    9029: "A customer cannot be merged into itself: enter the user id of the duplicate.",
+    9031: "The new value is the same as the old one.",
+    9033: "Approve at most the points that were asked for.",
+    9034: "An erasure request for this customer is already waiting for a decision.",
+    9035: "This customer's personal data is already erased.",
+}
+# Where one form reads a code differently.
+PLAIN_MESSAGES_OF_KIND = {
+    "merge": {
+        816: "No customer has user id {victim}.",
+        9027: "Customer {victim} was already merged into another customer.",
+    },
+    "mobile-realloc": {
+        816: "No customer has user id {from_customer}.",
+        9012: "Customer {from_customer} does not hold this mobile number in {source}.",
+        9029: "This customer already holds the mobile: enter the user id of the customer who holds it now.",
+    },
+}
+
+
+def _error_text(error: DomainError, kind: str = "", **context) -> str:
+    plain = {**PLAIN_MESSAGES, **PLAIN_MESSAGES_OF_KIND.get(kind, {})}
+    return console_display.error_text(error, plain, **context)
+
+
+def _failure_text(request: Request) -> str:
+    """Why an approved request FAILED, in the console's words (the stored reason is the
+    service's message, which the API answers)."""
+    if not request.failure_code:
+        return request.failure_reason
+    plain = PLAIN_MESSAGES.get(request.failure_code) or request.failure_reason
+    return f"{plain} (code {request.failure_code})"
 
 
 def _customer_link(customer_id: int | None, label: str = "") -> str:
@@ -100,15 +163,19 @@ def request_value(request: Request, *, can_view_pii: bool) -> str:
         return f"bill {payload.get('billNumber')} · {payload.get('storeCode')} · {payload.get('billDate')}"
     if base == RequestBaseType.MERGE:
         return f"merge {payload.get('victimId')} into {payload.get('survivorId')}"
+    if base == RequestBaseType.ERASE:
+        return "erase personal data"
     if base == RequestBaseType.MOBILE_REALLOC:
         mobile = console_display.shown_value(
             "mobile", str(payload.get("mobile", "")), can_view_pii=can_view_pii
         )
         return f"mobile {mobile} from {payload.get('fromCustomerId')}"
     kind = payload.get("identifierType", "")
-    old, new = (
-        console_display.shown_value(kind, str(payload.get(key, "")), can_view_pii=can_view_pii)
-        for key in ("oldValue", "newValue")
+    old, new = console_display.shown_pair(
+        kind,
+        str(payload.get("oldValue", "")),
+        str(payload.get("newValue", "")),
+        can_view_pii=can_view_pii,
     )
     return f"{kind} {old} → {new}"
 
@@ -166,8 +233,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         "store",
         "customer_link",
         "value",
-        "reason",
-        "decided",
+        "reason_text",
     ]
     list_display_links = ["request_id"]
     list_filter = [StatusTabFilter, "type", "base_type"]
@@ -233,6 +299,13 @@ class RequestConsoleAdmin(admin.ModelAdmin):
 
         return queryset.filter(Q(pk=number) | Q(customer_id=number)), False
 
+    def get_list_display(self, request):
+        # The queue sits between two sidebars: the pending tab leaves out the status (the
+        # same on every row); the other tabs show the status with the decision, not the age.
+        status = request.GET.get("status") or RequestStatus.PENDING
+        left_out = "status_badge" if status == RequestStatus.PENDING else "age"
+        return [name for name in self.list_display if name != left_out]
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not may_check_any(request.user):
@@ -267,11 +340,20 @@ class RequestConsoleAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status_badge(self, obj: Request):
         extra = " (auto)" if obj.auto_approved else " (one step)" if obj.one_step else ""
-        return format_html(
+        badge = format_html(
             '<span class="console-badge console-badge-{}">{}</span>{}',
             STATUS_TONES.get(obj.status, "muted"),
             obj.status.lower(),
             extra,
+        )
+        if not obj.decided_at:
+            return badge
+        who = obj.decided_by_user.get_username() if obj.decided_by_user_id else "auto"
+        return format_html(
+            '{}<br><span class="console-decided">{}<br>{}</span>',
+            badge,
+            who,
+            f"{timezone.localtime(obj.decided_at):%Y-%m-%d %H:%M}",
         )
 
     @admin.display(description="Age")
@@ -297,17 +379,24 @@ class RequestConsoleAdmin(admin.ModelAdmin):
     def value(self, obj: Request):
         return request_value(obj, can_view_pii=getattr(self, "_can_view_pii", False))
 
-    @admin.display(description="Decided")
-    def decided(self, obj: Request):
-        if not obj.decided_at:
+    @admin.display(description="Reason")
+    def reason_text(self, obj: Request):
+        # Configured reasons are codes (POINTS_ISSUE): they may wrap after an underscore.
+        if not obj.reason:
             return "–"
-        who = obj.decided_by_user.get_username() if obj.decided_by_user_id else "auto"
-        return f"{who}, {timezone.localtime(obj.decided_at):%Y-%m-%d %H:%M}"
+        return format_html_join(
+            mark_safe("_<wbr>"), "{}", ((part,) for part in obj.reason.split("_"))
+        )
 
     # --- bulk decisions -------------------------------------------------------------------
 
     def _bulk(self, request, queryset, status: str):
-        if "apply" not in request.POST:
+        comments = request.POST.get("comments", "").strip()
+        error = ""
+        if "apply" in request.POST and status == RequestStatus.REJECTED and not comments:
+            # One message on the confirmation instead of one refusal (9017) per request.
+            error = PLAIN_MESSAGES[9017]
+        if "apply" not in request.POST or error:
             return TemplateResponse(
                 request,
                 "admin/loyalty/request/bulk_decision.html",
@@ -320,9 +409,10 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                     "status": status,
                     "action": request.POST.get("action"),
                     "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "comments": comments,
+                    "error": error,
                 },
             )
-        comments = request.POST.get("comments", "").strip()
         results = request_services.requests_decide(
             items=[
                 {"id": pk, "status": status, "comments": comments}
@@ -404,6 +494,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                 "value": request_value(obj, can_view_pii=can_view_pii),
                 "tone": STATUS_TONES.get(obj.status, "muted"),
                 "customer_name": console_display.display_name(list(obj.customer.profiles.all())),
+                "failure_text": _failure_text(obj),
                 "may_decide": may_decide(request.user, obj),
                 "own_request": obj.requested_by_user_id == request.user.pk,
                 "form": form or DecisionForm(),
@@ -455,8 +546,11 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         form = spec["form"](request.POST or None, customer=customer, user=request.user)
         preview = None
         if request.method == "POST" and form.is_valid():
-            preview = form.preview() if hasattr(form, "preview") else None
-            if preview is None or "confirm" in request.POST:
+            # A form with a preview raises only what was previewed and confirmed; anything
+            # else (a first post, a changed id) shows the preview (again).
+            confirmed = form.confirmed()
+            preview = form.preview()
+            if preview is None or confirmed:
                 try:
                     outcome = request_services.request_create(
                         request_type=spec["type"],
@@ -468,7 +562,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                         comments=form.cleaned_data.get("comments", ""),
                     )
                 except DomainError as error:
-                    form.add_error(None, _error_text(error))
+                    form.add_error(None, _error_text(error, kind, **form.message_context()))
                 else:
                     for warning in outcome.warnings:
                         messages.warning(request, f"{warning['message']} (code {warning['code']})")
@@ -486,11 +580,11 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                 "customer": customer,
                 "form": form,
                 "title": spec["title"],
-                "intro": spec["intro"],
+                "intro": spec["intro"].format(customer=customer.pk),
                 "back_url": reverse("admin:customers_customer_single_view", args=[customer.pk]),
                 "preview_template": "admin/loyalty/request/merge_preview.html" if preview else "",
                 "preview": preview,
-                "submit_label": "Confirm the merge request" if preview else "Raise the request",
+                "submit_label": preview["confirm_label"] if preview else "Raise the request",
                 "submit_name": "confirm" if preview else "",
             },
         )
@@ -525,6 +619,23 @@ class RaiseForm(forms.Form):
 
     def base_type(self) -> str:
         return self.fixed_base_type
+
+    def message_context(self) -> dict:
+        """What the console's wording of a refusal may name (`PLAIN_MESSAGES_OF_KIND`)."""
+        return {}
+
+    def preview(self) -> dict | None:
+        """What the request would do, shown before it is raised; None: raised at once."""
+        return None
+
+    def confirmed(self) -> bool:
+        return True
+
+
+def profile_label(profile: SourceProfile) -> str:
+    if profile.account_id:
+        return f"{profile.source} · account {profile.account.account_id}"
+    return profile.source
 
 
 class GoodwillPointsForm(RaiseForm):
@@ -581,16 +692,36 @@ class IdentifierChangeForm(RaiseForm):
             (RequestBaseType.EXTERNAL_ID, "External id"),
         ]
     )
-    source = forms.CharField(max_length=16, initial="INSTORE")
+    profile = forms.TypedChoiceField(
+        coerce=int,
+        label="Profile",
+        help_text="The customer's source profile (and account) that holds the old value.",
+    )
     old_value = forms.CharField(max_length=200)
     new_value = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profiles = {
+            profile.pk: profile
+            for profile in SourceProfile.objects.filter(customer=self.customer)
+            .select_related("account")
+            .order_by("pk")
+        }
+        self.fields["profile"].choices = [
+            (pk, profile_label(profile)) for pk, profile in self.profiles.items()
+        ]
+        self.fields["profile"].initial = next(iter(self.profiles), None)
 
     def base_type(self) -> str:
         return self.cleaned_data["identifier"]
 
     def payload(self) -> dict:
+        # Source and account as the API takes them (`source`, `accountId`).
+        profile = self.profiles[self.cleaned_data["profile"]]
         return {
-            "source": self.cleaned_data["source"],
+            "source": profile.source,
+            "accountId": profile.account.account_id if profile.account_id else "",
             "oldValue": self.cleaned_data["old_value"],
             "newValue": self.cleaned_data["new_value"],
         }
@@ -600,21 +731,57 @@ class MergeForm(RaiseForm):
     request_type = RequestType.CHANGE_IDENTIFIER
     fixed_base_type = RequestBaseType.MERGE
     victim_id = forms.IntegerField(
-        label="Merge this customer into the one shown",
-        help_text="The user id of the duplicate: its profiles, points, subscriptions and "
-        "requests move here, and it points here afterwards.",
+        label="User id of the duplicate",
+        min_value=1,
+        help_text="The duplicate is merged into this customer, which survives: its profiles, "
+        "points, subscriptions and requests move here, and it points here afterwards.",
     )
+    # The id whose preview was shown: confirming raises this pair, nothing else.
+    previewed_victim_id = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_victim_id(self) -> int:
+        """The refusals a preview can already tell (the service checks them all again)."""
+        victim_id = self.cleaned_data["victim_id"]
+        victim = Customer.objects.filter(pk=victim_id).only("pk", "merged_into_id").first()
+        refusal = None
+        if victim_id == self.customer.pk:
+            refusal = DomainError(9029)
+        elif victim is None:
+            refusal = DomainError(816)
+        elif victim.merged_into_id:
+            refusal = DomainError(9027)
+        elif self.customer.merged_into_id:
+            refusal = DomainError(9023)
+        if refusal is not None:
+            raise forms.ValidationError(_error_text(refusal, "merge", victim=victim_id))
+        return victim_id
+
+    def message_context(self) -> dict:
+        return {"victim": self.cleaned_data.get("victim_id")}
+
+    def confirmed(self) -> bool:
+        return "confirm" in self.data and self.cleaned_data["previewed_victim_id"] == str(
+            self.cleaned_data["victim_id"]
+        )
 
     def payload(self) -> dict:
         return {"victimId": self.cleaned_data["victim_id"], "survivorId": self.customer.pk}
 
     def preview(self) -> dict:
-        """What would move (read-only; the service checks again when it is decided)."""
+        """What would move (read-only; the service checks again when it is decided). The
+        id is fixed from here on: the page carries it as the previewed one."""
         victim_id = self.cleaned_data["victim_id"]
+        self.data = self.data.copy()
+        self.data["previewed_victim_id"] = str(victim_id)
+        self.fields["victim_id"].widget.attrs["readonly"] = True
         can_view_pii = self.user.has_perm(console_display.PII_PERMISSION)
         profiles = list(SourceProfile.objects.filter(customer_id=victim_id).order_by("pk"))
         identifiers = list(Identifier.objects.filter(customer_id=victim_id).order_by("type", "pk"))
+        survivor_profiles = list(self.customer.profiles.order_by("pk"))
         return {
+            "confirm_label": f"Raise the request: merge {victim_id} into {self.customer.pk}",
+            "survivor_id": self.customer.pk,
+            "survivor_name": console_display.display_name(survivor_profiles),
             "victim_id": victim_id,
             "victim_name": console_display.display_name(profiles),
             "profiles": profiles,
@@ -638,6 +805,12 @@ class MobileReallocForm(RaiseForm):
     mobile = forms.CharField(max_length=32)
     from_customer_id = forms.IntegerField(help_text="The user id that holds the mobile now.")
     source = forms.CharField(max_length=16, initial="INSTORE")
+
+    def message_context(self) -> dict:
+        return {
+            "from_customer": self.cleaned_data.get("from_customer_id"),
+            "source": self.cleaned_data.get("source") or "INSTORE",
+        }
 
     def payload(self) -> dict:
         return {
@@ -696,7 +869,8 @@ RAISE_KINDS = {
         "type": RequestType.CHANGE_IDENTIFIER,
         "form": MergeForm,
         "title": "Merge a duplicate into this customer",
-        "intro": "You see what moves before the request is raised.",
+        "intro": "Customer {customer} survives: the duplicate you name moves into it and "
+        "then points to it. You see what moves before the request is raised.",
     },
     "mobile-realloc": {
         "type": RequestType.CHANGE_IDENTIFIER,

@@ -103,6 +103,10 @@ def test_the_agent_edits_a_name_and_the_audit_trail_names_them(live_server, page
     # when
     page.locator(".console-profile", has_text="INSTORE").get_by_role("link", name="edit").click()
     page.fill("#id_first_name", "Anne")
+    # without the PII permission the channels are masked and cannot be changed
+    expect(page.locator("#id_mobile_channel")).to_be_disabled()
+    expect(page.locator("#id_mobile_channel")).to_have_value("••••••••3210")
+    assert "919876543210" not in page.content()
     screenshot(page, "04-edit-profile")
     page.click("input[type=submit]")
 

@@ -84,14 +84,18 @@ def test_goodwill_raised_by_the_agent_and_approved_lower_by_the_supervisor(
     page.goto(request_url)
     page.fill("#id_approved_value", "80")
     page.fill("#id_comments", "Capped at the usual 80")
+    approve = page.locator("#approve-button")
+    assert approve.evaluate("button => getComputedStyle(button).textTransform") == "none"
     screenshot(page, "10-request-decision")
-    page.click("#approve-button")
+    approve.click()
 
     # then: approved; the ledger shows the credit; the audit trail shows both people
     expect(page.locator("#request-status")).to_have_text("approved")
     page.goto(single_view(live_server, ann))
     ledger = page.inner_text("#loyalty")
     assert re.search(r"Goodwill\s+80(\.00)?", ledger), ledger
+    who = page.locator(".loyalty-ledger-who").first.inner_text()
+    assert "approved by supervisor" in who and "raised by agent" in who
     trail = page.inner_text("#audit-trail")
     assert "user:agent" in trail and "user:supervisor" in trail
     screenshot(page, "11-single-view-after-goodwill")
@@ -149,6 +153,8 @@ def test_a_merge_raised_approved_and_the_victim_points_to_the_survivor(
     page.fill("#id_reason", "Same person, typo in the name")
     page.click("input[type=submit]")
     expect(page.locator("#merge-preview")).to_contain_text("INSTORE")
+    expect(page.locator("#merge-survivor")).to_contain_text(f"Customer {ann.pk} survives")
+    expect(page.locator("#id_victim_id")).to_have_attribute("readonly", "")
     screenshot(page, "12-merge-preview")
     page.click("input[name=confirm]")
     expect(page.locator("#request-status")).to_have_text("pending")
@@ -168,3 +174,81 @@ def test_a_merge_raised_approved_and_the_victim_points_to_the_survivor(
     banner.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/admin/customers/customer/{ann.pk}/view/$"))
     screenshot(page, "13-merged-survivor")
+
+
+def _overflow(page, selector: str) -> dict:
+    """How far a table's box and its header cells overflow (0 when everything fits)."""
+    return page.evaluate(
+        """selector => {
+            const box = document.querySelector(selector);
+            const clipped = [...box.querySelectorAll("thead th")]
+                .filter(th => th.scrollWidth > th.clientWidth + 1)
+                .map(th => th.innerText);
+            return {box: box.scrollWidth - box.clientWidth, clipped};
+        }""",
+        selector,
+    )
+
+
+def test_the_wide_tables_fit_beside_the_sidebars(live_server, page, people, ann, till):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from customers.models import Identifier
+    from loyalty import request_services
+    from loyalty.models import LedgerEntry, Request, RequestStatus
+
+    # given: requests of every width (a long e-mail, a reason code), one decided
+    agent = get_user_model().objects.get(username="agent")
+    supervisor = get_user_model().objects.get(username="supervisor")
+    supervisor.user_permissions.add(Permission.objects.get(codename="view_ledgerentry"))
+    Identifier.objects.filter(customer=ann, type="email").update(
+        value="ann.smith.with.a.long.address@example.com"
+    )
+    for points in (100, 200, 300):
+        request_services.request_create(
+            request_type="GOODWILL",
+            base_type="POINTS",
+            customer=ann,
+            payload={"programId": 1016, "points": points},
+            actor=agent,
+            reason="SERVICE_RECOVERY",
+            comments="Till was down",
+        )
+    request_services.request_create(
+        request_type="CHANGE_IDENTIFIER",
+        base_type="EMAIL",
+        customer=ann,
+        payload={
+            "oldValue": "ann.smith.with.a.long.address@example.com",
+            "newValue": "ann.smith.another.long.address@example.com",
+        },
+        actor=till,
+        reason="Customer asked at the desk",
+    )
+    first = Request.objects.order_by("pk").first()
+    request_services.request_approve(request_id=first.pk, actor=supervisor)
+    assert Request.objects.filter(status=RequestStatus.PENDING).count() == 3
+    assert LedgerEntry.objects.filter(source_request_id=first.pk).exists()
+
+    # when / then: the supervisor's queue tabs and the ledger fit the 1400px window
+    login(page, live_server, "supervisor", "supervisor-pass")
+    for path in ("loyalty/request/", "loyalty/request/?status=ALL", "loyalty/ledgerentry/"):
+        page.goto(f"{live_server.url}/admin/{path}")
+        assert _overflow(page, "#changelist .results") == {"box": 0, "clipped": []}, path
+    page.goto(f"{live_server.url}/admin/loyalty/request/")
+    age = page.locator("td.field-age").first
+    assert age.evaluate("cell => getComputedStyle(cell).whiteSpace") == "nowrap"
+
+
+def test_a_forbidden_page_is_the_consoles_with_a_way_back(live_server, page, ann):
+    make_staff("auditor", roles=("auditor",), perms=("customers.view_customer",))
+    login(page, live_server, "auditor", "auditor-pass")
+
+    page.goto(f"{live_server.url}/admin/loyalty/request/raise/{ann.pk}/identifier/")
+
+    expect(page.locator("#forbidden")).to_contain_text("Your role does not allow this page")
+    expect(page.locator("#site-name")).to_be_visible()
+    expect(page.get_by_role("link", name="View site")).to_have_count(0)
+    page.click("#forbidden-home")
+    expect(page).to_have_url(re.compile(r"/admin/$"))

@@ -156,6 +156,47 @@ def test_the_unfiltered_list_uses_the_planner_estimate_on_a_big_table(
     assert _count_queries(context) == []
 
 
+def test_the_unfiltered_list_shows_the_estimate_even_on_a_small_table(
+    agent_client, customers, monkeypatch
+):
+    # given: the planner thinks there are 2 customers (there are 3)
+    from customers import console_search
+
+    monkeypatch.setattr(console_search, "table_estimate", lambda model: 2)
+
+    # when
+    with CaptureQueriesContext(connection) as context:
+        response = agent_client.get(CHANGELIST)
+
+    # then: the estimate is shown as one, and no row is cut off by it
+    body = " ".join(response.content.decode().split())
+    assert "about 2 customers" in body and "found" not in body
+    assert len(response.context["cl"].result_list) == 3
+    assert _count_queries(context) == []
+
+
+def test_a_never_analysed_table_is_counted_with_a_cap(agent_client, customers, monkeypatch):
+    from customers import console_search
+
+    monkeypatch.setattr(console_search, "table_estimate", lambda model: -1)
+
+    response = agent_client.get(CHANGELIST)
+
+    body = " ".join(response.content.decode().split())
+    assert response.context["cl"].result_count == 3
+    assert "about" not in body and "3 customers" in body
+
+
+def test_a_filtered_list_shows_its_capped_count(agent_client, customers, monkeypatch):
+    from customers import console_search
+
+    monkeypatch.setattr(console_search, "COUNT_LIMIT", 1)  # two INSTORE customers
+
+    body = " ".join(agent_client.get(CHANGELIST, {"source": "INSTORE"}).content.decode().split())
+
+    assert "more than 1 found" in body and "more than 1 customer" in body
+
+
 def _changelist_queries(client, params) -> int:
     with CaptureQueriesContext(connection) as context:
         response = client.get(CHANGELIST, params)
