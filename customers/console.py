@@ -105,8 +105,10 @@ class CustomerConsoleAdmin(admin.ModelAdmin):
     list_display = ["user_id", "name", "identifiers", "sources", "status_badges"]
     list_display_links = ["user_id", "name"]
     list_filter = ["loyalty_type", "status", SourceFilter, MergedFilter]
-    list_per_page = 50
-    list_max_show_all = 50
+    # 25 rows: a search lands the customer on the first screen, and rendering the admin's
+    # result rows is most of a search's CPU (about 1 ms a row at 1M customers).
+    list_per_page = 25
+    list_max_show_all = 25
     ordering = ["-pk"]
     search_fields = ["pk"]  # shows the box; `get_search_results` does the work
     search_help_text = (
