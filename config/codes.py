@@ -35,8 +35,8 @@ How the entries were chosen
   by register, get, update, ...).  ``message`` holds the first one the seeds list;
   ``OTHER_MESSAGES`` holds the rest so a view can answer e.g. "Customer updated
   successfully." with code 1000.
-* Codes the project needs but the seeds lack (HTTP-level codes 401/403/404/405/422/
-  429/503, a generic 200, and the change/merge request workflow codes 9001-9055) are
+* Codes the project needs but the seeds lack (HTTP-level codes 401/403/404/405/406/
+  415/422/429/503, a generic 200, and the change/merge request workflow codes 9001-9055) are
   marked ``# project code: not in seeds``.  The seeds do have 400 and 500, so those
   keep the seeds' wording even though the project uses them for malformed JSON and
   unexpected failures.
@@ -48,7 +48,7 @@ numeric code inside the JSON body.  The registry therefore decides:
 warnings and success codes -> 200; errors -> 400 by default; "the addressed thing
 does not exist" errors (customer / transaction / request / coupon not found) -> 404;
 customer-marked-as-fraud and insufficient-permission errors -> 403; the HTTP-like
-project codes 401/403/404/405/422/429/500/503 -> themselves.  A response carrying
+project codes 401/403/404/405/406/415/422/429/500/503 -> themselves.  A response carrying
 several errors uses the ``http_status`` of the first one.
 """
 
@@ -105,8 +105,14 @@ ENTRIES: list[StatusCode] = [
     _err(404, "Resource not found", 404),
     # project code: not in seeds
     _err(405, "Method not allowed", 405),
-    # project code: not in seeds
-    _err(422, "Idempotency key reused with a different request body", 422),
+    # project code: not in seeds. The inner code equals the HTTP status, like 405: an
+    # `Accept` header the API cannot answer (it answers JSON).
+    _err(406, "Not acceptable", 406),
+    # project code: not in seeds. A body sent with a Content-Type the endpoint does not
+    # parse (send application/json).
+    _err(415, "Unsupported media type", 415),
+    # project code: not in seeds. The 422 answer names what differed (body or query).
+    _err(422, "Idempotency key reused with a different request", 422),
     # project code: not in seeds
     _err(429, "Rate limit exceeded", 429),
     # project code: not in seeds
@@ -900,6 +906,14 @@ ENTRIES: list[StatusCode] = [
     _err(9205, "Invalid cursor"),
     # project code: not in seeds
     _err(9206, "Points cannot be transferred to the same customer"),
+    # project code: not in seeds. An opening balance (`loyaltyProgramEnrollments[].
+    # loyaltyPoints` on register / update) is refused, not skipped with a warning: it is
+    # credited on a new enrollment only, so a skipped balance could never be sent again.
+    _err(
+        9207,
+        "Opening balance {x} of program {y} is invalid: a whole number of points from 0 to "
+        "{z} is required",
+    ),
 ]
 
 

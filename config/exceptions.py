@@ -71,10 +71,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         return error_response([status_item(404)], 404)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return error_response([status_item(405, str(exc.detail))], 405)
+    # The inner code is the HTTP status, as for 405 (registry entries 415 and 406).
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return error_response([status_item(400, str(exc.detail))], 415)
+        return error_response([status_item(415, str(exc.detail))], 415)
     if isinstance(exc, exceptions.NotAcceptable):
-        return error_response([status_item(400, str(exc.detail))], 406)
+        return error_response([status_item(406, str(exc.detail))], 406)
     if isinstance(exc, exceptions.Throttled):
         headers = {"Retry-After": str(int(exc.wait or 1))}
         return error_response([status_item(429)], 429, headers=headers)

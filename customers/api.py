@@ -136,6 +136,26 @@ _WRITE_SOURCE_CODES = (
     "8004 no source, 8003 invalid source, 8045 no accountId for a multi-account source, "
     "8127 unknown accountId"
 )
+_STRICT_BODY = (
+    "Fields of the wrong JSON type answer 400 and write nothing (they are never ignored): "
+    "`profiles`, `identifiers`, `commChannels` and `loyaltyProgramEnrollments` must be "
+    "lists of objects (one object alone is accepted), `loyaltyInfo`, `extendedFields`, "
+    "`fields` and a channel's `meta` objects; `firstName` / `lastName` strings of at most "
+    "100 characters (a longer one is refused, not cut); channel values and custom field "
+    "values strings (numbers and booleans are read as their text, as the seeds send them) "
+    "of at most 200 characters; identifier values strings or numbers. "
+)
+_ENROLLMENTS = (
+    "`loyaltyProgramEnrollments[]`: `programId` (unknown: warning 9201, skipped), "
+    "`tierNumber` (unknown, for a new enrollment: warning 9202 and the base tier), "
+    "`tierExpiryDate`, `loyaltyPoints` and `pointsExpiryDate` (in the past: warning 9203). "
+    "`loyaltyPoints` is an opening balance credited once, when the enrollment is new, "
+    "without a checker: it must be a whole number of points from 0 to 100000 (a JSON "
+    "number, or its digits as a string). Anything else - negative, fractional (12.5), not "
+    'a number (`"abc"`), larger (2147483648) - refuses the whole request with **9207** '
+    "(HTTP 400, nothing written) rather than a warning, because a balance skipped once "
+    "could never be sent again; a larger balance goes through a goodwill request. "
+)
 _ACCESS = (
     "Tills see identifiers in full (trusted store systems); staff without "
     "`customers.view_pii` see them masked (`*******1234`), and 1044 when asking `pii=full`."
@@ -143,7 +163,11 @@ _ACCESS = (
 
 
 def _details_response(request, customer_id, ref, embed: list[str], warnings: Warnings):
-    """Details of a customer; a merge victim answers its survivor's record with 91009."""
+    """Details of a customer; a merge victim answers its survivor's record with 91009.
+
+    Asked for one source (account) in which the customer has no profile: 8065 (HTTP 404,
+    the registry's status for it), as the seed's fetch-details table says; `source=ALL`
+    answers every profile, none included."""
     customer = selectors.customer_get(customer_id=customer_id)
     if customer.merged_into_id:
         warnings.add(91009)
@@ -156,6 +180,8 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
         request_context={"request": request, "embed": embed},
     )
     body = bodies[customer.pk]
+    if not ref.is_all and not body.get("profiles"):
+        raise DomainError(8065)
     body["warnings"] = [*warnings, *body.get("warnings", [])]
     return Response(body)
 
@@ -180,7 +206,9 @@ class CustomersView(APIView):
             "8010 unknown channel type, 8057/8058 (warnings) invalid channel e-mail/mobile, "
             "skipped, 91020 unknown `associatedWith` till, 8017 unreadable registration "
             "date, 1034 registration date outside the allowed window, 618 the existing "
-            "customer is marked as fraud, 400 body not a JSON object or bad loyaltyType."
+            "customer is marked as fraud, 400 body not a JSON object or bad loyaltyType. "
+            + _STRICT_BODY
+            + _ENROLLMENTS
         ),
         parameters=_SOURCE_PARAMS,
         request=OpenApiTypes.OBJECT,
@@ -410,7 +438,8 @@ class CustomerDetailView(APIView):
             "A merge victim answers the survivor's record (its `id` is the survivor's) with "
             "warning 91009 - chosen over an 8069 refusal so that a store holding an old id "
             "keeps working. Codes: 816 unknown customer, 8012 invalid source, 8045 no "
-            "accountId for a multi-account source, 8011 unknown accountId, 1044. " + _ACCESS
+            "accountId for a multi-account source, 8011 unknown accountId, 8065 (HTTP 404) "
+            "no profile of the customer in the source (account) asked for, 1044. " + _ACCESS
         ),
         parameters=[*_SOURCE_PARAMS, *_DETAIL_PARAMS],
         responses={200: OpenApiTypes.OBJECT},
@@ -443,7 +472,7 @@ class CustomerDetailView(APIView):
             f"{_WRITE_SOURCE_CODES}, 816 unknown customer, 8067 merged customer, 618 fraud, "
             "8018 loyalty to non-loyalty (chosen over 1046), 1017 unknown custom field, "
             "91015 (warning) bad extended field, 8010 unknown channel type, 8057/8058 "
-            "(warnings) invalid channel values, 91006 (warning)."
+            "(warnings) invalid channel values, 91006 (warning). " + _STRICT_BODY + _ENROLLMENTS
         ),
         parameters=_SOURCE_PARAMS,
         request=OpenApiTypes.OBJECT,

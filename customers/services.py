@@ -107,9 +107,66 @@ def _as_list(value: Any) -> list:
     return []
 
 
+# Request bodies are read strictly: a field of the wrong JSON type answers 400 (nothing is
+# written) instead of being ignored, and text is never cut to fit its column.
+NAME_MAX_LENGTH = 100  # SourceProfile.first_name / last_name
+CHANNEL_VALUE_MAX_LENGTH = 200  # CommChannel.value
+_SCALARS = (str, int, float)
+
+
+def _bad_request(message: str) -> DomainError:
+    return DomainError(400, message)
+
+
+def _object(value: Any, name: str) -> dict:
+    """A JSON object field: absent or null is empty; any other type answers 400."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad_request(f"{name} must be a JSON object")
+    return value
+
+
+def _objects(value: Any, name: str) -> list[dict]:
+    """A list of JSON objects (one object alone is accepted); absent or null is empty;
+    anything else, or an item that is not an object, answers 400."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        raise _bad_request(f"{name} must be a list of JSON objects")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise _bad_request(f"{name}[{index}] must be a JSON object")
+    return value
+
+
+def _profile_name(profile: dict, name: str) -> str:
+    """firstName / lastName: a string (null: empty) of at most `NAME_MAX_LENGTH`
+    characters; a number, list or object answers 400, and so does a longer name."""
+    raw = profile.get(name)
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise _bad_request(f"{name} must be a string")
+    text = raw.strip()
+    if len(text) > NAME_MAX_LENGTH:
+        raise _bad_request(f"{name} is longer than {NAME_MAX_LENGTH} characters")
+    return text
+
+
+def _scalar_text(raw: Any, name: str) -> str:
+    """A value stores send as a string, number or boolean (`"true"`, `919845012345`),
+    as text; a list or object answers 400 rather than being stored as its repr."""
+    if raw is not None and not isinstance(raw, (*_SCALARS, bool)):
+        raise _bad_request(f"{name} must be a string")
+    return as_text(raw)
+
+
 def _profile_body(payload: dict, ref: SourceRef) -> dict:
     """The body's profile for the addressed source: the one naming it, else the first."""
-    profiles = [p for p in _as_list(payload.get("profiles")) if isinstance(p, dict)]
+    profiles = _objects(payload.get("profiles"), "profiles")
     for profile in profiles:
         if as_text(profile.get("source")).upper() == ref.source and (
             ref.account is None or as_text(profile.get("accountId")) == ref.account_code
@@ -125,8 +182,7 @@ def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
     """Every identifier normalised; all invalid ones refused together (1001/1002/1003/8013)."""
     parsed: list[tuple[str, str]] = []
     errors: list[DomainError] = []
-    for item in _as_list(raw):
-        item = _as_dict(item)
+    for item in _objects(raw, "identifiers"):
         type_ = identifier_type(item.get("type"))
         if type_ is None:
             errors.append(DomainError(8013))
@@ -145,7 +201,7 @@ def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
 
 def _custom_fields(raw: Any) -> dict[str, str]:
     """Custom fields must be configured (1017); values are kept as the text sent."""
-    fields = _as_dict(raw)
+    fields = _object(raw, "fields")
     if not fields:
         return {}
     known = {
@@ -157,11 +213,16 @@ def _custom_fields(raw: Any) -> dict[str, str]:
     unknown = [key for key in fields if str(key).lower() not in known]
     if unknown:
         raise DomainError(1017, f"{codes.get(1017).message} ({', '.join(map(str, unknown))})")
-    return {known[str(key).lower()]: as_text(value) for key, value in fields.items()}
+    return {
+        known[str(key).lower()]: _scalar_text(value, f"fields.{key}")
+        for key, value in fields.items()
+    }
 
 
 def _extended_value(definition: ExtendedFieldDefinition, raw: Any) -> Any:
     """The stored value, or ValueError when it does not fit the definition."""
+    if raw is not None and not isinstance(raw, (*_SCALARS, bool)):
+        raise ValueError(raw)  # a list or object is no value of any definition
     if definition.allowed_values:
         text = as_text(raw)
         for allowed in definition.allowed_values:
@@ -184,8 +245,9 @@ def _extended_value(definition: ExtendedFieldDefinition, raw: Any) -> Any:
 
 
 def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
-    """Valid extended fields; an unknown field or a bad value is skipped with 91015."""
-    fields = _as_dict(raw)
+    """Valid extended fields; an unknown field or a bad value is skipped with 91015
+    (`extendedFields` that is not an object answers 400)."""
+    fields = _object(raw, "extendedFields")
     if not fields:
         return {}
     definitions = {
@@ -204,14 +266,18 @@ def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
 
 
 def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
-    """Channels to store; unknown type 8010, invalid mobile/e-mail skipped with 8058/8057."""
+    """Channels to store; unknown type 8010, invalid mobile/e-mail skipped with 8058/8057;
+    not a list of objects, a value that is no string or longer than its column: 400."""
     channels: list[dict[str, Any]] = []
-    for item in _as_list(raw):
-        item = _as_dict(item)
+    for index, item in enumerate(_objects(raw, "commChannels")):
         type_ = _CHANNEL_TYPES.get(as_text(item.get("type")).lower())
         if type_ is None:
             raise DomainError(8010)
-        value = as_text(item.get("value"))
+        value = _scalar_text(item.get("value"), f"commChannels[{index}].value")
+        if len(value) > CHANNEL_VALUE_MAX_LENGTH:
+            raise _bad_request(
+                f"commChannels[{index}].value is longer than {CHANNEL_VALUE_MAX_LENGTH} characters"
+            )
         try:
             if type_ == CommChannelType.MOBILE:
                 value = normalise_mobile(value)
@@ -220,11 +286,11 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
         except InvalidIdentifier:
             warnings.add(8058 if type_ == CommChannelType.MOBILE else 8057)
             continue
-        meta = _as_dict(item.get("meta"))
+        meta = _object(item.get("meta"), f"commChannels[{index}].meta")
         channels.append(
             {
                 "type": type_,
-                "value": value[:200],
+                "value": value,
                 "primary": as_bool(item.get("primary")),
                 "verified": as_bool(item.get("verified")),
                 "meta": {
@@ -238,7 +304,8 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
 
 
 def _loyalty_type(payload: dict) -> str | None:
-    raw = _as_dict(payload.get("loyaltyInfo")).get("loyaltyType", payload.get("loyaltyType"))
+    loyalty_info = _object(payload.get("loyaltyInfo"), "loyaltyInfo")
+    raw = loyalty_info.get("loyaltyType", payload.get("loyaltyType"))
     if raw is None or raw == "":
         return None
     text = as_text(raw).lower().replace("-", "_")
@@ -395,6 +462,8 @@ def customer_register(
     channels = _comm_channels(profile_body.get("commChannels"), warnings)
     associated_with = _associated_till(payload.get("associatedWith"))
     registered_at = _registration_date(payload, profile_body)
+    first_name = _profile_name(profile_body, "firstName")
+    last_name = _profile_name(profile_body, "lastName")
     side_effects: list[dict[str, Any]] = []
 
     with transaction.atomic(), audit_context(actor, operation="customer_register"):
@@ -441,8 +510,8 @@ def customer_register(
             customer=customer,
             source=ref.source,
             account=ref.account,
-            first_name=as_text(profile_body.get("firstName"))[:100],
-            last_name=as_text(profile_body.get("lastName"))[:100],
+            first_name=first_name,
+            last_name=last_name,
             custom_fields=custom_fields,
             **created_by(actor),
         )
@@ -485,6 +554,12 @@ def customer_update(
     extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
     has_channels = "commChannels" in profile_body
     channels = _comm_channels(profile_body.get("commChannels"), warnings)
+    names = {
+        field: _profile_name(profile_body, key)
+        for key, field in (("firstName", "first_name"), ("lastName", "last_name"))
+        if key in profile_body
+    }
+    identifiers = _objects(profile_body.get("identifiers"), "identifiers")
 
     with transaction.atomic(), audit_context(actor, operation="customer_update"):
         customer = customer_lock(customer_id=pk)
@@ -496,8 +571,7 @@ def customer_update(
             raise DomainError(8018)
         profile = _profile_for(customer, ref, actor)
         stored = set(profile.identifiers.values_list("type", "value"))
-        for item in _as_list(profile_body.get("identifiers")):
-            item = _as_dict(item)
+        for item in identifiers:
             type_ = identifier_type(item.get("type"))
             try:
                 value = normalise_identifier(type_, item.get("value")) if type_ else None
@@ -506,10 +580,8 @@ def customer_update(
             if (type_, value) not in stored:
                 warnings.add(91006, x=type_ or as_text(item.get("type")) or "identifier")
 
-        if "firstName" in profile_body:
-            profile.first_name = as_text(profile_body.get("firstName"))[:100]
-        if "lastName" in profile_body:
-            profile.last_name = as_text(profile_body.get("lastName"))[:100]
+        for field, value in names.items():
+            setattr(profile, field, value)
         if custom_fields:
             profile.custom_fields = {**profile.custom_fields, **custom_fields}
         now = timezone.now()

@@ -14,10 +14,16 @@ from rest_framework.views import APIView
 from config.errors import DomainError, Warnings
 from config.pagination import page_from_params, paginated_response
 from customers.models import Customer, Store, Till
+from customers.normalise import identifier_type
 from customers.selectors import customer_get
 from loyalty import selectors, services
 from loyalty.models import Program, TransactionType
 from loyalty.models import Transaction as Bill
+
+# Bounds of the columns numeric inputs end up in, so that an out-of-range number answers
+# a 4xx instead of a database error.
+INTEGER_MAX = 2**31 - 1  # PostgreSQL integer: Program.id, Transaction.line_count
+BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: customer ids (BigAutoField)
 
 MERGE_DOC = (
     " A merge victim's id answers its survivor's data with warnings 8069 and 91009. "
@@ -41,9 +47,12 @@ def _program_id(raw) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        program_id = int(raw)
     except (TypeError, ValueError):
         raise DomainError(895) from None
+    if not 0 < program_id <= INTEGER_MAX:
+        raise DomainError(895)
+    return program_id
 
 
 def _points(value: Decimal) -> int | float:
@@ -124,11 +133,24 @@ class PointsTransfersView(APIView):
 
 
 class PointsTransferInput(serializers.Serializer):
-    fromUserId = serializers.IntegerField()
-    toUserId = serializers.IntegerField()
+    fromUserId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    toUserId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
     points = serializers.DecimalField(max_digits=14, decimal_places=2)
     programId = serializers.IntegerField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+    def to_internal_value(self, data):
+        # Points and program answer the transfer codes (801, 895), not a generic 400.
+        if isinstance(data, dict):
+            try:
+                points = services.points_amount(data.get("points"))
+            except ValueError:
+                raise DomainError(801) from None
+            if points <= 0:
+                raise DomainError(801)
+            if "programId" in data:
+                _program_id(data["programId"])
+        return super().to_internal_value(data)
 
 
 class PointsTransferView(APIView):
@@ -138,7 +160,9 @@ class PointsTransferView(APIView):
             "Moves `points` from `fromUserId`'s enrollment to `toUserId`'s in `programId` "
             "(default: the default program); the receiver is enrolled when needed. Answers "
             '`{"transferId": N, "warnings": [], "errors": []}`. Codes: 816 unknown customer, '
-            "804 more points than available (nothing is written), 801 invalid points, "
+            "804 more points than available (nothing is written), 801 invalid points (not a "
+            "positive number with at most two decimal places, or above 999999999999.99), "
+            "400 `fromUserId` / `toUserId` not a positive 64-bit integer, "
             "618 a fraud-marked customer, 881 sender not enrolled or receiver not a loyalty "
             "customer, 895 unknown program, 9206 transfer to the same customer."
         ),
@@ -234,24 +258,34 @@ class TransactionInput(serializers.Serializer):
     billNumber = serializers.CharField(max_length=64, allow_blank=True)
     billAmount = serializers.DecimalField(max_digits=14, decimal_places=2)
     billingTime = serializers.DateTimeField(required=False)
-    userId = serializers.IntegerField(required=False)
+    userId = serializers.IntegerField(required=False, max_value=BIGINT_MAX)
     identifierType = serializers.CharField(required=False)
     identifierValue = serializers.CharField(required=False)
     source = serializers.CharField(required=False)
     accountId = serializers.CharField(required=False, allow_blank=True)
     storeCode = serializers.CharField(required=False)
-    lineItemsCount = serializers.IntegerField(required=False, min_value=0, default=0)
+    lineItemsCount = serializers.IntegerField(
+        required=False, min_value=0, max_value=INTEGER_MAX, default=0
+    )
     lineItems = serializers.ListField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
     def to_internal_value(self, data):
         # Wrong amounts and dates answer the transaction codes, not a generic 400.
         if isinstance(data, dict):
+            raw_amount = data.get("billAmount")
+            if isinstance(raw_amount, bool):
+                raise DomainError(601)
             try:
-                amount = Decimal(str(data.get("billAmount")))
+                amount = Decimal(str(raw_amount))
             except ArithmeticError:
                 raise DomainError(601) from None
-            if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+            # The column: DecimalField(max_digits=14, decimal_places=2), never rounded.
+            if (
+                not amount.is_finite()
+                or abs(amount) >= Decimal("1e12")
+                or amount != amount.quantize(Decimal("0.01"))
+            ):
                 raise DomainError(601)
             if data.get("billingTime") not in (None, ""):
                 try:
@@ -270,8 +304,13 @@ def _identified_customer(data: dict) -> Customer | None:
         except DomainError:
             raise DomainError(611) from None
     elif data.get("identifierType") and data.get("identifierValue"):
+        # The selector reads the value as registration stored it ("9512450827" is
+        # 919512450827); an unknown type or an invalid value finds no one.
+        type_ = identifier_type(data["identifierType"])
+        if type_ is None:
+            raise DomainError(611)
         customer = selectors.customer_by_identifier(
-            identifier_type=data["identifierType"],
+            identifier_type=type_,
             value=data["identifierValue"],
             source=data.get("source"),
             account_id=data.get("accountId"),
@@ -312,7 +351,10 @@ class TransactionsView(APIView):
             "customer and can later be claimed by a retro request. Answers "
             '`{"createdId": N, "warnings": [], "sideEffects": [{"awardedPoints": P, '
             '"type": "points"}]}` (points reversed by a return are negative). Codes: 601 '
-            "invalid amount, 602 empty bill number, 604 duplicate bill number, 605 invalid "
+            "invalid amount (not a number, negative, more than two decimal places, or "
+            "1000000000000 and above), 400 `lineItemsCount` not a whole number from 0 to "
+            "2147483647, `userId` above 2^63-1 or `notes` longer than 200 characters, 602 "
+            "empty bill number, 604 duplicate bill number, 605 invalid "
             "type, 606 no customer for a REGULAR bill, 611 customer not found, 618 "
             "fraud-marked customer, 621 invalid date, 643 date too far in the future, 624 "
             "return of a non-REGULAR bill, 625 original bill not found, 630 return amount "

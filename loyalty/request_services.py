@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +61,13 @@ from loyalty.models import (
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
-from loyalty.services import bill_earn, coupon_issue, enrollment_enroll, points_credit
+from loyalty.services import (
+    bill_earn,
+    coupon_issue,
+    enrollment_enroll,
+    points_amount,
+    points_credit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +188,13 @@ def _require_loyalty(customer: Customer) -> None:
 
 
 def _points_value(raw: Any, name: str) -> Decimal:
+    """Requested or approved points: positive and exactly what the ledger can store
+    (`points_amount`: 12.345 is refused, not rounded)."""
     try:
-        points = Decimal(as_text(raw)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
+        points = points_amount(raw)
+    except ValueError:
         raise DomainError(9030, x=name) from None
-    if not points.is_finite() or points <= 0:
+    if points <= 0:
         raise DomainError(9030, x=name)
     return points
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from customers.models import Customer, Identifier, SourceAccount, SourceProfile
+from customers.normalise import InvalidIdentifier, normalise_identifier
 from loyalty.models import (
     Coupon,
     Enrollment,
@@ -342,15 +343,6 @@ def ledger_page(
     return rows[:limit], next_cursor
 
 
-def _normalised(identifier_type: str, value: str) -> str:
-    value = str(value).strip()
-    if identifier_type == "mobile":
-        return "".join(ch for ch in value if ch.isdigit())
-    if identifier_type == "email":
-        return value.lower()
-    return value
-
-
 def customer_by_identifier(
     *,
     identifier_type: str,
@@ -358,10 +350,13 @@ def customer_by_identifier(
     source: str | None = None,
     account_id: str | None = None,
 ) -> Customer | None:
-    """The customer holding (type, value), within `source` / `accountId` when given."""
-    identifiers = Identifier.objects.filter(
-        type=identifier_type, value=_normalised(identifier_type, value)
-    )
+    """The customer holding (type, value), within `source` / `accountId` when given; an
+    invalid value finds nobody (it was normalised like every stored identifier)."""
+    try:
+        normalised = normalise_identifier(identifier_type, value)
+    except InvalidIdentifier:
+        return None
+    identifiers = Identifier.objects.filter(type=identifier_type, value=normalised)
     if source:
         identifiers = identifiers.filter(source=source.upper())
         if account_id:

@@ -39,6 +39,14 @@ from loyalty.models import Transaction as Bill
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+# The ledger's and the enrollment figures' column: DecimalField(max_digits=14,
+# decimal_places=2). An amount of points must fit it exactly (no rounding).
+POINTS_MAX = Decimal("999999999999.99")
+# The largest opening balance a till (or an agent registering a customer) may give in
+# `loyaltyProgramEnrollments[].loyaltyPoints`: it is credited without a checker, so it is
+# bounded like a migration of a real balance, not like a free credit. Anything larger goes
+# through a goodwill request (maker-checker, with its configured cap).
+MAX_OPENING_POINTS = 100_000
 
 # Kinds that add to lifetime points (a MERGE credit does too, see figure_deltas).
 EARN_KINDS = frozenset(
@@ -102,7 +110,11 @@ def _end_of_day(moment: datetime) -> datetime:
 
 
 def program_default() -> Program | None:
-    return Program.objects.filter(is_default=True, is_active=True).first()
+    return (
+        Program.objects.filter(is_default=True, is_active=True)
+        .select_related("welcome_coupon_series")
+        .first()
+    )
 
 
 def _base_tier(program: Program) -> Tier | None:
@@ -164,7 +176,11 @@ def _post_points(
 ) -> LedgerEntry:
     """Append one ledger entry and move the enrollment figures, under the row lock."""
     with transaction.atomic(), _audit(actor, operation=f"points_{kind.lower()}"):
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        locked = (
+            Enrollment.objects.select_for_update(of=("self",))
+            .select_related("tier")
+            .get(pk=enrollment.pk)
+        )
         if points < 0 and locked.loyalty_points + points < 0:
             raise DomainError(insufficient_code)
         entry = LedgerEntry.objects.create(
@@ -185,17 +201,36 @@ def _post_points(
         Enrollment.objects.filter(pk=locked.pk).update(
             **{name: F(name) + delta for name, delta in deltas.items()}
         )
-        locked.refresh_from_db()
+        # The row stays locked to the commit: these are the figures the update wrote.
+        for name, delta in deltas.items():
+            setattr(locked, name, getattr(locked, name) + delta)
         tier_recalculate(enrollment=locked)
         for name in Enrollment.FIGURES + ("tier_id", "tier_expiry_date"):
             setattr(enrollment, name, getattr(locked, name))
         return entry
 
 
+def points_amount(raw: Decimal | int | float | str) -> Decimal:
+    """An amount of points as the ledger stores it; `ValueError` when it does not fit the
+    column exactly: not a number (booleans included), not finite, more than two decimal
+    places (12.345 is refused, not rounded to 12.34) or more than `POINTS_MAX` either way."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(f"invalid points {raw!r}")
+    try:
+        value = Decimal(str(raw).strip())
+    except ArithmeticError:
+        raise ValueError(f"invalid points {raw!r}") from None
+    if not value.is_finite() or abs(value) > POINTS_MAX:
+        raise ValueError(f"invalid points {raw!r}")
+    if value != value.quantize(CENT):
+        raise ValueError(f"points {raw!r} have more than two decimal places")
+    return value.quantize(CENT)
+
+
 def _quantize(points: Decimal | int | float | str) -> Decimal:
     try:
-        return Decimal(str(points)).quantize(CENT)
-    except ArithmeticError:
+        return points_amount(points)
+    except ValueError:
         raise DomainError(801) from None
 
 
@@ -788,6 +823,59 @@ def enrollment_welcome(*, enrollment: Enrollment, actor: Actor, side_effects: li
         side_effects.append(coupon_side_effect(coupon))
 
 
+def _enrollment_items(payload: dict) -> list[dict]:
+    """`loyaltyProgramEnrollments`: a list of objects (one object alone is accepted);
+    anything else answers 400, so a malformed request never registers without its
+    enrollments."""
+    raw = payload.get("loyaltyProgramEnrollments")
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise DomainError(400, "loyaltyProgramEnrollments must be a list of objects")
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise DomainError(400, f"loyaltyProgramEnrollments[{index}] must be an object")
+    return raw
+
+
+def opening_points(raw) -> int | None:
+    """`loyaltyPoints` of an enrollment: None when absent, else a whole number of points
+    from 0 to `MAX_OPENING_POINTS` (a JSON number, or its digits as a string); anything
+    else (negative, fractional, not a number, larger) is `ValueError`."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ValueError(raw)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(raw)
+        raw = int(raw)
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text.isascii() or not text.isdigit():
+            raise ValueError(raw)
+        raw = int(text)
+    if not 0 <= raw <= MAX_OPENING_POINTS:
+        raise ValueError(raw)
+    return raw
+
+
+def _opening_balances(items: list[dict]) -> list[int | None]:
+    """Every item's opening balance, checked before anything is enrolled: one invalid
+    value refuses the whole request with 9207 (nothing is written)."""
+    balances = []
+    for item in items:
+        try:
+            balances.append(opening_points(item.get("loyaltyPoints")))
+        except ValueError:
+            raise DomainError(
+                9207, x=item.get("loyaltyPoints"), y=item.get("programId"), z=MAX_OPENING_POINTS
+            ) from None
+    return balances
+
+
 def enrollments_from_payload(
     *,
     customer: Customer,
@@ -803,16 +891,21 @@ def enrollments_from_payload(
       program (1016 in the demo). On update, the programs named are enrolled; naming none
       enrolls a loyalty customer who has no enrollment at all (e.g. just converted from
       non-loyalty) in the default program.
-    - An unknown program is skipped with warning 9201; an unknown `tierNumber` enrolls in
-      the base tier with warning 9202; `tierExpiryDate` is kept when given.
+    - An unknown program is skipped with warning 9201; a new enrollment with an unknown
+      `tierNumber` joins the base tier with warning 9202 (an existing enrollment is left
+      as it is, without a warning); `tierExpiryDate` is kept when given.
     - A new enrollment gets the program's registration bonus and welcome coupon (reported
       in `side_effects`). `loyaltyPoints` in the body becomes an opening balance: one
       ADJUSTMENT ledger entry, only when the enrollment is new (so a repeated update does
       not credit twice), expiring at `pointsExpiryDate` if that lies in the future
       (warning 9203 otherwise, and the program's validity applies).
+    - `loyaltyPoints` must be a whole number from 0 to `MAX_OPENING_POINTS`: any other
+      value refuses the request with 9207 (HTTP 400, nothing written), because a balance
+      skipped with a warning could not be sent again (it is credited on a new enrollment
+      only).
     """
-    raw = payload.get("loyaltyProgramEnrollments") if isinstance(payload, dict) else None
-    items = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+    items = _enrollment_items(payload) if isinstance(payload, dict) else []
+    balances = _opening_balances(items)
     if customer.loyalty_type != LoyaltyType.LOYALTY:
         if items:
             warnings.add(9204)
@@ -825,11 +918,12 @@ def enrollments_from_payload(
         program = program_default()
         if program is None:
             return
-        items = [{"programId": program.pk}]
-    programs = Program.objects.in_bulk(
-        [item.get("programId") for item in items if _int_or_none(item.get("programId"))]
-    )
-    for item in items:
+        items, balances, programs = [{"programId": program.pk}], [None], {program.pk: program}
+    else:
+        programs = Program.objects.select_related("welcome_coupon_series").in_bulk(
+            [item.get("programId") for item in items if _int_or_none(item.get("programId"))]
+        )
+    for item, opening in zip(items, balances, strict=True):
         program_id = _int_or_none(item.get("programId"))
         program = programs.get(program_id) if program_id is not None else None
         if program is None or not program.is_active:
@@ -839,8 +933,6 @@ def enrollments_from_payload(
         tier_number = _int_or_none(item.get("tierNumber"))
         if tier_number is not None:
             tier = program.tiers.filter(serial_number=tier_number).first()
-            if tier is None:
-                warnings.add(9202, x=item.get("tierNumber"), y=program.pk)
         enrollment, new = enrollment_enroll(
             customer=customer,
             program=program,
@@ -850,10 +942,11 @@ def enrollments_from_payload(
         )
         if not new:
             continue
+        if tier_number is not None and tier is None:
+            warnings.add(9202, x=item.get("tierNumber"), y=program.pk)
         enrollment.program = program
         enrollment_welcome(enrollment=enrollment, actor=actor, side_effects=side_effects)
-        opening = _decimal_or_none(item.get("loyaltyPoints"))
-        if opening is not None and opening > 0:
+        if opening:
             expiry = _parse_datetime(item.get("pointsExpiryDate"))
             if expiry is not None and expiry <= timezone.now():
                 warnings.add(9203, x=item.get("pointsExpiryDate"))
@@ -875,13 +968,3 @@ def _int_or_none(raw) -> int | None:
         return int(str(raw).strip())
     except (TypeError, ValueError):
         return None
-
-
-def _decimal_or_none(raw) -> Decimal | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except ArithmeticError:
-        return None
-    return value.quantize(CENT) if value.is_finite() else None

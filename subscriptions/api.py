@@ -55,8 +55,12 @@ class SubscriptionScopeSchema(serializers.Serializer):
 class SubscriptionUpdateRequestSchema(serializers.Serializer):
     """Documentation only: the body is parsed by `subscription_request_parse` (its codes)."""
 
-    communicationId = serializers.IntegerField(required=False, default=-1)
-    campaignId = serializers.IntegerField(required=False, default=-1)
+    communicationId = serializers.IntegerField(
+        required=False, default=-1, min_value=-1, max_value=2**63 - 1
+    )
+    campaignId = serializers.IntegerField(
+        required=False, default=-1, min_value=-1, max_value=2**63 - 1
+    )
     reason = serializers.CharField(required=False, allow_blank=True)
     scope = SubscriptionScopeSchema(required=False)
     subscriptions = SubscriptionItemSchema(many=True)
@@ -177,7 +181,8 @@ class CustomerSubscriptionsView(APIView):
             "reason; we echo what was recorded.) `scope` accepts `USER` / `NONE`.\n\n"
             f"{MERGE_DOC}\n\n"
             "Errors (HTTP 400 unless said): 1103 invalid scope; 1105 more than one scope; "
-            "1107 invalid campaignId (not an integer ≥ -1); 1108 invalid communicationId; "
+            "1107 invalid campaignId (not an integer from -1 to 2^63-1); 1108 invalid "
+            "communicationId (the same rule); "
             "1101 invalid channel, 1102 invalid priority, 1106 invalid type (status) of an "
             "entry of `subscriptions`, each followed by **1110** (*Unable to update "
             "subscription details*) because the whole update is refused; 1110 alone when "

@@ -40,6 +40,8 @@ CHANNEL_ALIASES: dict[str, str] = {
     "MOBILEPUSH": Channel.MOBILE_PUSH,
 }
 ACCOUNT_ID_MAX_LENGTH = 64
+# SubscriptionLog.campaign_id / communication_id are bigint columns.
+MESSAGE_ID_MAX = 2**63 - 1
 MAX_MERGE_HOPS = 10
 
 
@@ -99,7 +101,8 @@ def _choice(raw: Any, allowed: dict[str, str]) -> str | None:
 
 
 def _message_id(raw: Any, code: int, name: str) -> int:
-    """campaignId / communicationId: an integer >= -1 (a JSON number or a numeric string)."""
+    """campaignId / communicationId: an integer from -1 to `MESSAGE_ID_MAX` (a JSON number
+    or a numeric string); anything else, a larger number included, answers `code`."""
     if raw is None or raw == "":
         return -1
     if isinstance(raw, bool):
@@ -111,7 +114,7 @@ def _message_id(raw: Any, code: int, name: str) -> int:
             raw = int(raw.strip())
         except ValueError:
             raise _error(code, f"{name}={raw!r}") from None
-    if not isinstance(raw, int) or raw < -1:
+    if not isinstance(raw, int) or not -1 <= raw <= MESSAGE_ID_MAX:
         raise _error(code, f"{name}={raw!r}")
     return raw
 

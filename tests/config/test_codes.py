@@ -27,7 +27,7 @@ KEY_CODES = [
 ]
 # fmt: on
 
-PROJECT_HTTP_CODES = [400, 401, 403, 404, 405, 422, 429, 500, 503]
+PROJECT_HTTP_CODES = [400, 401, 403, 404, 405, 406, 415, 422, 429, 500, 503]
 
 
 def test_literal_list_has_no_duplicate_codes():
@@ -82,6 +82,8 @@ def test_warnings_and_successes():
         (403, 403),
         (404, 404),
         (405, 405),
+        (406, 406),
+        (415, 415),
         (422, 422),
         (429, 429),
         (500, 500),
@@ -116,3 +118,9 @@ def test_other_messages_belong_to_known_codes():
         assert code in CODES
         assert codes.get(code).message not in messages
     assert "Customer updated successfully." in OTHER_MESSAGES[1000]
+
+
+def test_the_opening_balance_refusal_is_a_400_error():
+    entry = codes.get(9207)
+    assert (entry.kind, entry.http_status) == ("error", 400)
+    assert "{x}" in entry.message and "{z}" in entry.message

@@ -97,10 +97,29 @@ def test_malformed_json_is_400(till_client):
     assert body["errors"][0]["message"].startswith("Malformed request body")
 
 
-def test_unsupported_media_type_is_a_4xx_in_the_envelope(till_client):
+def test_unsupported_media_type_is_415_inside_and_out(till_client):
     response = till_client.post("/v2/_test/echo", data="name=x", content_type="text/plain")
 
-    assert_envelope(response, 415, 400)
+    body = assert_envelope(response, 415, 415)
+    assert "text/plain" in body["errors"][0]["message"]
+
+
+def test_an_accept_header_the_api_cannot_answer_is_406_inside_and_out(till_client):
+    response = till_client.get("/v2/_test/whoami", HTTP_ACCEPT="text/csv")
+
+    body = assert_envelope(response, 406, 406)
+    assert "Accept" in body["errors"][0]["message"]
+
+
+def test_a_real_endpoint_answers_415_and_writes_nothing(till_client):
+    from customers.models import Customer
+
+    response = till_client.post(
+        "/v2/customers?source=INSTORE", data="mobile=919845012345", content_type="text/plain"
+    )
+
+    assert_envelope(response, 415, 415)
+    assert Customer.objects.count() == 0
 
 
 def test_missing_credentials_is_401(api_client):

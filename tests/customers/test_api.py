@@ -484,9 +484,10 @@ def test_details_shape(till_client, org_config, bukl_till):
         "type": "TILL",
     }
     assert {"type": "mobile", "value": "91901000001"} in profile["identifiers"]
-    # another source: no profiles; unknown customer 816; bad source 8012 (the seed's
-    # fetch-details table; registration and lookup answer 8003)
-    assert till_client.get(f"/v2/customers/{customer_id}?source=INSTORE").json()["profiles"] == []
+    # another source: 8065 (no profile there); unknown customer 816; bad source 8012 (the
+    # seed's fetch-details table; registration and lookup answer 8003)
+    other_source = till_client.get(f"/v2/customers/{customer_id}?source=INSTORE")
+    assert (other_source.status_code, codes_of(other_source.json())) == (404, [8065])
     assert codes_of(till_client.get("/v2/customers/424242?source=ALL").json()) == [816]
     assert codes_of(till_client.get(f"/v2/customers/{customer_id}?source=MOON").json()) == [8012]
 
