@@ -18,8 +18,14 @@ transaction around the view:
    401 and 429, which say nothing about the request itself; the request is rolled back
    instead. 5xx are rolled back: the retry runs again.
 
-A retry with the same key and the same method, path, query and body (SHA-256) replays the
-stored status and body with `Idempotent-Replayed: true`; a different request answers 422.
+A retry with the same key and the same request replays the stored status and body with
+`Idempotent-Replayed: true`; a different request answers 422 naming what differed (method,
+path, query string, body). "The same" compares canonical forms: a JSON body parsed and
+re-serialised with sorted keys and no whitespace (a body that is not JSON: its raw bytes),
+and the query string's parameters sorted. The key row keeps method and path in their own
+columns and, in `request_hash` (64 characters), the first half of the SHA-256 of the
+canonical query followed by the first half of the SHA-256 of the canonical body, so the
+two can be told apart.
 Keys live `IDEMPOTENCY_KEY_TTL_HOURS` (24); `manage.py purge_idempotency_keys` deletes the
 expired ones.
 """
@@ -27,9 +33,11 @@ expired ones.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -40,6 +48,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from config import codes
 from config.errors import status_item
 from config.exceptions import error_body
 from config.models import IdempotencyKey
@@ -74,9 +83,47 @@ def key_ttl() -> timedelta:
     return timedelta(hours=float(getattr(settings, "IDEMPOTENCY_KEY_TTL_HOURS", 24)))
 
 
+def canonical_body(body: bytes) -> bytes:
+    """The body as compared between a request and its retry: parsed JSON re-serialised with
+    sorted keys and no whitespace; the raw bytes when the body is not JSON."""
+    if not body:
+        return b""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_query(query_string: str) -> bytes:
+    """The query string with its parameters in sorted order (`b=2&a=1` is `a=1&b=2`)."""
+    pairs = sorted(parse_qsl(query_string, keep_blank_values=True))
+    return urlencode(pairs).encode()
+
+
+def _half_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def request_fingerprint(request: HttpRequest, body: bytes) -> str:
-    head = f"{request.method}\n{request.path}\n{request.META.get('QUERY_STRING', '')}\n"
-    return hashlib.sha256(head.encode() + body).hexdigest()
+    """`request_hash` of a key row: 32 hex digits for the query, 32 for the body."""
+    query = canonical_query(request.META.get("QUERY_STRING", ""))
+    return _half_digest(query) + _half_digest(canonical_body(body))
+
+
+def _differences(stored: dict, request: HttpRequest, fingerprint: str) -> list[str]:
+    """What of the request differs from the one that first used the key."""
+    differences = []
+    if stored["method"] != request.method:
+        differences.append("method")
+    if stored["path"] != request.path[:2048]:
+        differences.append("path")
+    stored_hash = stored["request_hash"]
+    if stored_hash[:32] != fingerprint[:32]:
+        differences.append("query string")
+    if stored_hash[32:] != fingerprint[32:]:
+        differences.append("body")
+    return differences
 
 
 def _envelope(code: int, http_status: int, message: str | None = None, **headers) -> JsonResponse:
@@ -124,12 +171,23 @@ def _claim(*, principal: str, key: str, fingerprint: str, request: HttpRequest) 
     return row[0] if row else None
 
 
-def _replay(*, principal: str, key: str, fingerprint: str) -> HttpResponse:
+def _replay(*, principal: str, key: str, fingerprint: str, request: HttpRequest) -> HttpResponse:
     stored = IdempotencyKey.objects.filter(principal=principal, key=key).values(
-        "request_hash", "response_status", "response_content_type", "response_body"
+        "request_hash",
+        "method",
+        "path",
+        "response_status",
+        "response_content_type",
+        "response_body",
     )[0]
-    if stored["request_hash"] != fingerprint:
-        return _envelope(422, 422)
+    differences = _differences(stored, request, fingerprint)
+    if differences:
+        message = (
+            f"{codes.get(422).message}: the {' and the '.join(differences)} "
+            f"differ{'s' if len(differences) == 1 else ''} from the request that first used "
+            f"this {HEADER}"
+        )
+        return _envelope(422, 422, message)
     if stored["response_status"] is None:  # not expected: rows commit with their response
         return _envelope(503, 503, **{"Retry-After": "1"})
     response = HttpResponse(
@@ -187,7 +245,9 @@ class IdempotencyMiddleware:
         with transaction.atomic():
             key_id = _claim(principal=principal, key=key, fingerprint=fingerprint, request=request)
             if key_id is None:
-                return _replay(principal=principal, key=key, fingerprint=fingerprint)
+                return _replay(
+                    principal=principal, key=key, fingerprint=fingerprint, request=request
+                )
             response = self.get_response(request)
             status = response.status_code
             if status >= 500 or status in NOT_STORED:
@@ -210,8 +270,10 @@ def add_idempotency_key_header(result, generator, request, public):
             "Optional. A unique value per logical write (e.g. a UUID), scoped to the calling "
             "till. A retry with the same key and the same request replays the first response "
             f"(status and body, with `{REPLAYED_HEADER}: true`) without applying it again; a "
-            "concurrent retry waits for the first. The same key with a different request "
-            "answers 422. Keys expire after 24 hours by default."
+            "concurrent retry waits for the first. Bodies are compared as JSON (key order "
+            "and whitespace do not matter) and query parameters in any order. The same key "
+            "with a different method, path, query or body answers 422, naming what "
+            "differed. Keys expire after 24 hours by default."
         ),
     }
     for operations in result.get("paths", {}).values():

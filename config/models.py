@@ -16,7 +16,8 @@ class IdempotencyKey(models.Model):
 
     principal = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
-    # SHA-256 of method, path, query string and body: a reused key must mean the same request.
+    # Half a SHA-256 of the canonical query, half of the canonical body (config/idempotency.py):
+    # with method and path below, a reused key must mean the same request.
     request_hash = models.CharField(max_length=64)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=2048)

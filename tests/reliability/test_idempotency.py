@@ -55,28 +55,94 @@ def test_key_row_names_the_till(till, till_client):
     assert IdempotencyKey.objects.get().principal == f"till:{till.pk}"
 
 
-def test_same_key_with_a_different_body_answers_422_and_writes_nothing(till_client):
+def post_raw(client, url: str, raw: bytes | str, key: str = "key-1", **extra):
+    return client.post(
+        url, data=raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **extra
+    )
+
+
+def refusal_422(what: str) -> dict:
+    return {
+        "errors": [
+            {
+                "status": False,
+                "code": 422,
+                "message": (
+                    "Idempotency key reused with a different request: the "
+                    f"{what} from the request that first used this Idempotency-Key"
+                ),
+            }
+        ],
+        "warnings": [],
+    }
+
+
+def test_same_key_with_a_different_body_or_query_answers_422_naming_it(till_client):
     post(till_client, {"code": "s"})
-    # when the same key comes with another body, path or query
+    # when the same key comes with another body, query, or both
     other_body = post(till_client, {"code": "t"})
-    other_path = till_client.post(
+    other_query = till_client.post(
         URL + "?x=1", {"code": "s"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
     )
-    # then 422 in the envelope and nothing new
-    for response in (other_body, other_path):
-        assert response.status_code == 422
-        assert response.json() == {
-            "errors": [
-                {
-                    "status": False,
-                    "code": 422,
-                    "message": "Idempotency key reused with a different request body",
-                }
-            ],
-            "warnings": [],
-        }
+    both = till_client.post(
+        URL + "?x=1", {"code": "t"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+    # then 422 in the envelope saying what differed, and nothing new
+    assert (other_body.status_code, other_body.json()) == (422, refusal_422("body differs"))
+    assert (other_query.status_code, other_query.json()) == (
+        422,
+        refusal_422("query string differs"),
+    )
+    assert (both.status_code, both.json()) == (422, refusal_422("query string and the body differ"))
     assert stores("s") == 1
     assert stores("t") == 0
+
+
+def test_the_same_json_with_other_whitespace_or_key_order_replays(till_client):
+    # given a first request with a compact body
+    first = post_raw(till_client, URL, '{"code":"s","delay":0}')
+    assert first.status_code == 201
+    # when retried with the keys in another order, spaces and new lines
+    retries = [
+        post_raw(till_client, URL, '{ "delay": 0,\n  "code": "s" }'),
+        post_raw(till_client, URL, b'{"delay":0,"code":"s"}\n'),
+    ]
+    # then the first response is replayed and nothing is written again
+    for retry in retries:
+        assert retry.status_code == 201, retry.content
+        assert retry["Idempotent-Replayed"] == "true"
+        assert retry.content == first.content
+    assert stores() == 1
+
+
+def test_query_parameters_in_another_order_are_the_same_request(till_client):
+    first = post_raw(till_client, URL + "?a=1&b=2", '{"code":"s"}')
+    retry = post_raw(till_client, URL + "?b=2&a=1", '{"code":"s"}')
+    assert retry.status_code == 201 and retry["Idempotent-Replayed"] == "true"
+    assert retry.content == first.content
+    assert stores() == 1
+
+
+def test_a_body_that_is_not_json_is_compared_byte_for_byte(till_client):
+    # given a first request whose body does not parse (the view refuses it: 400, stored)
+    first = post_raw(till_client, URL, '{"code": "s",')
+    assert first.status_code == 400
+    # when retried identically it replays; with one more space it is another request
+    same = post_raw(till_client, URL, '{"code": "s",')
+    other = post_raw(till_client, URL, '{"code":  "s",')
+    assert same.status_code == 400 and same["Idempotent-Replayed"] == "true"
+    assert (other.status_code, other.json()) == (422, refusal_422("body differs"))
+
+
+def test_a_key_row_stores_a_query_half_and_a_body_half(till_client):
+    from config.idempotency import canonical_body, canonical_query
+
+    post_raw(till_client, URL + "?b=2&a=1", '{ "code": "s" }')
+    row = IdempotencyKey.objects.get()
+    assert len(row.request_hash) == 64
+    assert canonical_query("b=2&a=1") == b"a=1&b=2"
+    assert canonical_body(b'{ "code": "s" }') == b'{"code":"s"}'
+    assert canonical_body(b"not json") == b"not json"
 
 
 def test_a_refusal_is_stored_and_replayed(till_client):
