@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, When
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -21,6 +22,7 @@ from loyalty.models import (
     LedgerEntry,
     LedgerKind,
     PointsTransfer,
+    Program,
     Tier,
     TransactionType,
 )
@@ -106,10 +108,25 @@ def _datetime(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# The detail embeds are on the hot path of `GET /v2/customers/{id}`: there they read through
+# `Model.objects.raw`, because building the same queries with the ORM cost about three
+# times their execution (0.67 against 0.25 ms of CPU for the enrollments, measured
+# in-process at 1M customers).
+
+
 def _next_tiers(program_ids: Iterable[int]) -> dict[int, list[Tier]]:
     tiers: dict[int, list[Tier]] = defaultdict(list)
-    for tier in Tier.objects.filter(program_id__in=set(program_ids)).order_by(
-        "program_id", "serial_number"
+    ids = sorted(set(program_ids))
+    if not ids:
+        return tiers
+    for tier in Tier.objects.raw(
+        f"SELECT * FROM {_table(Tier)} WHERE program_id = ANY(%s) "
+        "ORDER BY program_id, serial_number",
+        [ids],
     ):
         tiers[tier.program_id].append(tier)
     return tiers
@@ -176,14 +193,16 @@ def enrollments_with_tiers(
     *, customer_ids: Iterable[int], program_id: int | None = None
 ) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
     """The enrollments (each with `in_default_program`) and their programs' tiers, in two
-    queries: the current tier is taken from the tiers read rather than joined, which
-    halves the cost of building the query (the details hot path)."""
-    enrollments = Enrollment.objects.filter(customer_id__in=list(customer_ids)).annotate(
-        in_default_program=F("program__is_default")
+    queries; the current tier is taken from the tiers read rather than joined."""
+    in_program = " AND e.program_id = %s" if program_id is not None else ""
+    enrollments = list(
+        Enrollment.objects.raw(
+            f"SELECT e.*, p.is_default AS in_default_program FROM {_table(Enrollment)} e "
+            f"JOIN {_table(Program)} p ON p.id = e.program_id "
+            f"WHERE e.customer_id = ANY(%s){in_program} ORDER BY e.customer_id, e.program_id",
+            [list(customer_ids), *([program_id] if program_id is not None else [])],
+        )
     )
-    if program_id is not None:
-        enrollments = enrollments.filter(program_id=program_id)
-    enrollments = list(enrollments.order_by("customer_id", "program_id"))
     tiers = _next_tiers(enrollment.program_id for enrollment in enrollments)
     by_id = {tier.pk: tier for program_tiers in tiers.values() for tier in program_tiers}
     for enrollment in enrollments:
@@ -237,22 +256,19 @@ def detail_lifetime_purchases(
     """`loyaltyInfo.lifetimePurchases` of every details body (the seed's sample has it for a
     non-loyalty customer too, so it is the customer's bills, not an enrollment's figure):
     regular bills less returns, in one query for all customers."""
-    totals = (
-        Bill.objects.filter(
-            customer_id__in=[c.pk for c in customers],
-            type__in=[TransactionType.REGULAR, TransactionType.RETURN],
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT customer_id, sum(CASE WHEN type = %s THEN -amount ELSE amount END) "
+            f"FROM {_table(Bill)} WHERE customer_id = ANY(%s) AND type IN (%s, %s) "
+            "GROUP BY customer_id",
+            [
+                TransactionType.RETURN,
+                [c.pk for c in customers],
+                TransactionType.REGULAR,
+                TransactionType.RETURN,
+            ],
         )
-        .values("customer_id")
-        .annotate(
-            total=Sum(
-                Case(
-                    When(type=TransactionType.RETURN, then=-F("amount")),
-                    default=F("amount"),
-                )
-            )
-        )
-    )
-    by_customer = {row["customer_id"]: row["total"] for row in totals}
+        by_customer = dict(cursor.fetchall())
     return {
         c.pk: {"loyaltyInfo": {"lifetimePurchases": number(by_customer.get(c.pk) or 0)}}
         for c in customers
