@@ -28,7 +28,15 @@ from django.utils.timesince import timesince
 from config.errors import DomainError
 from customers import console_display, registry
 from customers.console_search import EstimatingPaginator
-from customers.models import Customer, Identifier, SourceProfile, Store
+from customers.models import (
+    MULTI_ACCOUNT_SOURCES,
+    Customer,
+    Identifier,
+    Source,
+    SourceAccount,
+    SourceProfile,
+    Store,
+)
 from loyalty import request_services
 from loyalty.models import (
     CouponSeries,
@@ -634,8 +642,12 @@ class RaiseForm(forms.Form):
 
 def profile_label(profile: SourceProfile) -> str:
     if profile.account_id:
-        return f"{profile.source} · account {profile.account.account_id}"
+        return profile_label_of(profile.account)
     return profile.source
+
+
+def profile_label_of(account: SourceAccount) -> str:
+    return f"{account.source} · account {account.account_id}"
 
 
 class GoodwillPointsForm(RaiseForm):
@@ -804,20 +816,42 @@ class MobileReallocForm(RaiseForm):
     fixed_base_type = RequestBaseType.MOBILE_REALLOC
     mobile = forms.CharField(max_length=32)
     from_customer_id = forms.IntegerField(help_text="The user id that holds the mobile now.")
-    source = forms.CharField(max_length=16, initial="INSTORE")
+    source = forms.ChoiceField(
+        help_text="Where the holder has the mobile: a source, or a source's account."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every configured place a mobile can be held: single-account sources, and each
+        # account of the multi-account ones (which the service needs as `accountId`).
+        accounts = SourceAccount.objects.filter(is_active=True).order_by("source", "account_id")
+        self.fields["source"].choices = [
+            (source, source) for source in Source.values if source not in MULTI_ACCOUNT_SOURCES
+        ] + [
+            (f"{account.source}|{account.account_id}", profile_label_of(account))
+            for account in accounts
+        ]
+        self.fields["source"].initial = Source.INSTORE
+
+    def _source_and_account(self) -> tuple[str, str]:
+        source, _, account_id = self.cleaned_data.get("source", "").partition("|")
+        return source, account_id
 
     def message_context(self) -> dict:
+        source, account_id = self._source_and_account()
         return {
             "from_customer": self.cleaned_data.get("from_customer_id"),
-            "source": self.cleaned_data.get("source") or "INSTORE",
+            "source": f"{source} account {account_id}" if account_id else source,
         }
 
     def payload(self) -> dict:
+        source, account_id = self._source_and_account()
         return {
             "mobile": self.cleaned_data["mobile"],
             "fromCustomerId": self.cleaned_data["from_customer_id"],
             "toCustomerId": self.customer.pk,
-            "source": self.cleaned_data["source"],
+            "source": source,
+            "accountId": account_id,
         }
 
 

@@ -608,6 +608,32 @@ def test_a_retro_claim_with_a_wrong_bill_date_is_worded_for_staff(agent_client, 
     assert not Request.objects.exists()
 
 
+def test_a_mobile_reallocation_from_a_multi_account_holder_names_the_account(
+    agent_client, supervisor_client, ann, wechat_customer
+):
+    from loyalty.models import Request
+
+    # given: the form offers each configured account of the multi-account sources
+    page = agent_client.get(f"{QUEUE}raise/{ann.pk}/mobile-realloc/").content.decode()
+    assert 'value="WECHAT|22232"' in page and 'value="WECHAT"' not in page
+    # when: the mobile is moved from the WeChat holder
+    response = agent_client.post(
+        f"{QUEUE}raise/{ann.pk}/mobile-realloc/",
+        {
+            "mobile": "919800000148",
+            "from_customer_id": wechat_customer.pk,
+            "source": "WECHAT|22232",
+        },
+    )
+    # then: source and account reach the service as the API passes them, and it moves
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    made = Request.objects.get()
+    assert (made.payload["source"], made.payload["accountId"]) == ("WECHAT", "22232")
+    _approve_only_request(supervisor_client)
+    assert ann.identifiers.filter(type="mobile", value="919800000148").exists()
+    assert not wechat_customer.identifiers.filter(type="mobile").exists()
+
+
 def test_a_reallocation_from_the_wrong_holder_names_the_holder(agent_client, ann):
     stranger = make_customer("Not", "Holder", mobile="919866667777")
 
