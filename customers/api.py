@@ -434,6 +434,8 @@ class CustomerDetailView(APIView):
             "`GET /v2/customers/{id}?source=&accountId=&embed=`: profiles of one source "
             "(account) or of every source with `source=ALL` (also the default when `source` "
             "is left out), identifiers, channels, loyalty info, extended fields; "
+            "`loyaltyInfo.lifetimePurchases` is the customer's regular bills less returns "
+            "(loyalty and non-loyalty customers alike); timestamps are to the second. "
             "`embed=points,subscriptions,mlp` add the loyalty and subscriptions fragments. "
             "A merge victim answers the survivor's record (its `id` is the survivor's) with "
             "warning 91009 - chosen over an 8069 refusal so that a store holding an old id "
