@@ -754,18 +754,10 @@ class MergeForm(RaiseForm):
     def clean_victim_id(self) -> int:
         """The refusals a preview can already tell (the service checks them all again)."""
         victim_id = self.cleaned_data["victim_id"]
-        victim = Customer.objects.filter(pk=victim_id).only("pk", "merged_into_id").first()
-        refusal = None
-        if victim_id == self.customer.pk:
-            refusal = DomainError(9029)
-        elif victim is None:
-            refusal = DomainError(816)
-        elif victim.merged_into_id:
-            refusal = DomainError(9027)
-        elif self.customer.merged_into_id:
-            refusal = DomainError(9023)
-        if refusal is not None:
-            raise forms.ValidationError(_error_text(refusal, "merge", victim=victim_id))
+        try:
+            request_services.merge_request_check(survivor=self.customer, victim_id=victim_id)
+        except DomainError as refusal:
+            raise forms.ValidationError(_error_text(refusal, "merge", victim=victim_id)) from None
         return victim_id
 
     def message_context(self) -> dict:

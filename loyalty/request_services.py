@@ -357,6 +357,21 @@ def _merge_rules(*, victim: Customer, survivor: Customer) -> None:
         raise DomainError(9023)
 
 
+def merge_request_check(*, survivor: Customer, victim_id: int) -> Customer:
+    """The duplicate `victim_id` if a merge request into `survivor` could be raised now, else
+    the refusal it would meet (816, 9029, 9027, 9023, 9018, 9026): for the console's preview.
+    Read-only; `request_create` checks everything again under its locks."""
+    victim = Customer.objects.filter(pk=victim_id).first()
+    if victim is None:
+        raise DomainError(816)
+    _merge_rules(victim=victim, survivor=survivor)
+    if _pending_merge_with(victim.pk):
+        raise DomainError(9018)
+    if _pending_merge_with(survivor.pk):
+        raise DomainError(9026)
+    return victim
+
+
 def _validate_merge(
     *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
