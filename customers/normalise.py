@@ -21,6 +21,7 @@ import phonenumbers
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+from config.errors import DomainError
 from customers.models import IdentifierType
 
 IDENTIFIER_TYPES = frozenset(IdentifierType.values)
@@ -52,6 +53,31 @@ def as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def json_object(value: Any, name: str) -> dict:
+    """A request body's JSON object field: absent or null is empty; any other type answers
+    400 (a field of the wrong type is refused, never ignored)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DomainError(400, f"{name} must be a JSON object")
+    return value
+
+
+def json_objects(value: Any, name: str) -> list[dict]:
+    """A request body's list of JSON objects (one object alone is accepted); absent or null
+    is empty; anything else, or an item that is not an object, answers 400."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        raise DomainError(400, f"{name} must be a list of JSON objects")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise DomainError(400, f"{name}[{index}] must be a JSON object")
+    return value
 
 
 def as_bool(value: Any, default: bool = False) -> bool:

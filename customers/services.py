@@ -43,6 +43,8 @@ from customers.normalise import (
     as_bool,
     as_text,
     identifier_type,
+    json_object,
+    json_objects,
     normalise_email,
     normalise_identifier,
     normalise_mobile,
@@ -118,30 +120,6 @@ def _bad_request(message: str) -> DomainError:
     return DomainError(400, message)
 
 
-def _object(value: Any, name: str) -> dict:
-    """A JSON object field: absent or null is empty; any other type answers 400."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _bad_request(f"{name} must be a JSON object")
-    return value
-
-
-def _objects(value: Any, name: str) -> list[dict]:
-    """A list of JSON objects (one object alone is accepted); absent or null is empty;
-    anything else, or an item that is not an object, answers 400."""
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [value]
-    if not isinstance(value, list):
-        raise _bad_request(f"{name} must be a list of JSON objects")
-    for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise _bad_request(f"{name}[{index}] must be a JSON object")
-    return value
-
-
 def _profile_name(profile: dict, name: str) -> str:
     """firstName / lastName: a string (null: empty) of at most `NAME_MAX_LENGTH`
     characters; a number, list or object answers 400, and so does a longer name."""
@@ -166,7 +144,7 @@ def _scalar_text(raw: Any, name: str) -> str:
 
 def _profile_body(payload: dict, ref: SourceRef) -> dict:
     """The body's profile for the addressed source: the one naming it, else the first."""
-    profiles = _objects(payload.get("profiles"), "profiles")
+    profiles = json_objects(payload.get("profiles"), "profiles")
     for profile in profiles:
         if as_text(profile.get("source")).upper() == ref.source and (
             ref.account is None or as_text(profile.get("accountId")) == ref.account_code
@@ -182,7 +160,7 @@ def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
     """Every identifier normalised; all invalid ones refused together (1001/1002/1003/8013)."""
     parsed: list[tuple[str, str]] = []
     errors: list[DomainError] = []
-    for item in _objects(raw, "identifiers"):
+    for item in json_objects(raw, "identifiers"):
         type_ = identifier_type(item.get("type"))
         if type_ is None:
             errors.append(DomainError(8013))
@@ -201,7 +179,7 @@ def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
 
 def _custom_fields(raw: Any) -> dict[str, str]:
     """Custom fields must be configured (1017); values are kept as the text sent."""
-    fields = _object(raw, "fields")
+    fields = json_object(raw, "fields")
     if not fields:
         return {}
     known = {
@@ -247,7 +225,7 @@ def _extended_value(definition: ExtendedFieldDefinition, raw: Any) -> Any:
 def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
     """Valid extended fields; an unknown field or a bad value is skipped with 91015
     (`extendedFields` that is not an object answers 400)."""
-    fields = _object(raw, "extendedFields")
+    fields = json_object(raw, "extendedFields")
     if not fields:
         return {}
     definitions = {
@@ -269,7 +247,7 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
     """Channels to store; unknown type 8010, invalid mobile/e-mail skipped with 8058/8057;
     not a list of objects, a value that is no string or longer than its column: 400."""
     channels: list[dict[str, Any]] = []
-    for index, item in enumerate(_objects(raw, "commChannels")):
+    for index, item in enumerate(json_objects(raw, "commChannels")):
         type_ = _CHANNEL_TYPES.get(as_text(item.get("type")).lower())
         if type_ is None:
             raise DomainError(8010)
@@ -286,7 +264,7 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
         except InvalidIdentifier:
             warnings.add(8058 if type_ == CommChannelType.MOBILE else 8057)
             continue
-        meta = _object(item.get("meta"), f"commChannels[{index}].meta")
+        meta = json_object(item.get("meta"), f"commChannels[{index}].meta")
         channels.append(
             {
                 "type": type_,
@@ -304,7 +282,7 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
 
 
 def _loyalty_type(payload: dict) -> str | None:
-    loyalty_info = _object(payload.get("loyaltyInfo"), "loyaltyInfo")
+    loyalty_info = json_object(payload.get("loyaltyInfo"), "loyaltyInfo")
     raw = loyalty_info.get("loyaltyType", payload.get("loyaltyType"))
     if raw is None or raw == "":
         return None
@@ -559,7 +537,7 @@ def customer_update(
         for key, field in (("firstName", "first_name"), ("lastName", "last_name"))
         if key in profile_body
     }
-    identifiers = _objects(profile_body.get("identifiers"), "identifiers")
+    identifiers = json_objects(profile_body.get("identifiers"), "identifiers")
 
     with transaction.atomic(), audit_context(actor, operation="customer_update"):
         customer = customer_lock(customer_id=pk)

@@ -135,22 +135,11 @@ class PointsTransfersView(APIView):
 class PointsTransferInput(serializers.Serializer):
     fromUserId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
     toUserId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
-    points = serializers.DecimalField(max_digits=14, decimal_places=2)
-    programId = serializers.IntegerField(required=False)
+    # Read as sent: the service checks the points (801) and `_program_id` the program
+    # (895), so they answer the transfer codes rather than a generic 400.
+    points = serializers.JSONField()
+    programId = serializers.JSONField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-
-    def to_internal_value(self, data):
-        # Points and program answer the transfer codes (801, 895), not a generic 400.
-        if isinstance(data, dict):
-            try:
-                points = services.points_amount(data.get("points"))
-            except ValueError:
-                raise DomainError(801) from None
-            if points <= 0:
-                raise DomainError(801)
-            if "programId" in data:
-                _program_id(data["programId"])
-        return super().to_internal_value(data)
 
 
 class PointsTransferView(APIView):
@@ -175,8 +164,9 @@ class PointsTransferView(APIView):
         data = serializer.validated_data
         from_customer = customer_get(customer_id=data["fromUserId"])
         to_customer = customer_get(customer_id=data["toUserId"])
-        if "programId" in data:
-            program = Program.objects.filter(pk=data["programId"], is_active=True).first()
+        program_id = _program_id(data.get("programId"))
+        if program_id is not None:
+            program = Program.objects.filter(pk=program_id, is_active=True).first()
         else:
             program = services.program_default()
         if program is None:

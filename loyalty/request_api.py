@@ -18,7 +18,7 @@ from config.pagination import page_from_params, paginated_response
 from config.principals import is_till
 from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup
-from loyalty import request_selectors, request_services, services
+from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_selectors import RequestFilters
 
@@ -253,24 +253,6 @@ def _customer_of(body: dict[str, Any]):
     raise DomainError(9030, x="customerId")
 
 
-def _check_goodwill_points(body: dict[str, Any]) -> None:
-    """Goodwill points must fit the ledger's column exactly (at most two decimal places,
-    at most 999999999999.99): 12.345 answers 9030 instead of being rounded to 12.34."""
-    if as_text(body.get("type")).upper() != RequestType.GOODWILL:
-        return
-    if as_text(body.get("baseType")).upper() != RequestBaseType.POINTS:
-        return
-    for name in ("points", "value"):  # the first one given is used, as the service does
-        raw = body.get(name)
-        if raw in (None, ""):
-            continue
-        try:
-            services.points_amount(raw)
-        except ValueError:
-            raise DomainError(9030, x=name) from None
-        return
-
-
 def _decision_items(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
@@ -359,7 +341,6 @@ class RequestsView(APIView):
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
-        _check_goodwill_points(body)
         customer = _customer_of(body)
         outcome = request_services.request_create(
             request_type=body.get("type"),

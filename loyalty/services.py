@@ -23,6 +23,7 @@ from django.utils import timezone
 from config.errors import DomainError, Warnings
 from customers.audit import Actor, audit_context, created_by, modified_by
 from customers.models import Customer, LoyaltyType, Store, Till
+from customers.normalise import json_objects
 from customers.selectors import ensure_writable
 from loyalty.models import (
     Coupon,
@@ -823,23 +824,6 @@ def enrollment_welcome(*, enrollment: Enrollment, actor: Actor, side_effects: li
         side_effects.append(coupon_side_effect(coupon))
 
 
-def _enrollment_items(payload: dict) -> list[dict]:
-    """`loyaltyProgramEnrollments`: a list of objects (one object alone is accepted);
-    anything else answers 400, so a malformed request never registers without its
-    enrollments."""
-    raw = payload.get("loyaltyProgramEnrollments")
-    if raw is None:
-        return []
-    if isinstance(raw, dict):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise DomainError(400, "loyaltyProgramEnrollments must be a list of objects")
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise DomainError(400, f"loyaltyProgramEnrollments[{index}] must be an object")
-    return raw
-
-
 def opening_points(raw) -> int | None:
     """`loyaltyPoints` of an enrollment: None when absent, else a whole number of points
     from 0 to `MAX_OPENING_POINTS` (a JSON number, or its digits as a string); anything
@@ -904,7 +888,11 @@ def enrollments_from_payload(
       skipped with a warning could not be sent again (it is credited on a new enrollment
       only).
     """
-    items = _enrollment_items(payload) if isinstance(payload, dict) else []
+    items = (
+        json_objects(payload.get("loyaltyProgramEnrollments"), "loyaltyProgramEnrollments")
+        if isinstance(payload, dict)
+        else []
+    )
     balances = _opening_balances(items)
     if customer.loyalty_type != LoyaltyType.LOYALTY:
         if items:
