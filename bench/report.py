@@ -51,7 +51,8 @@ def _row(run: dict, scenario: str, name: str, clients: str) -> dict | None:
 
 
 def _floor(run: dict, scenario: str, clients: str) -> dict | None:
-    """The floor measured in the same run as the scenario."""
+    """The floor measured just before the scenario at the same concurrency (older results:
+    the floor of the same run)."""
     own = run["results"].get(scenario, {}).get("_floor")
     source = own if own else run["results"].get("floor", {})
     return source.get(clients, {}).get("floor")
@@ -80,7 +81,13 @@ def size_table(run: dict) -> list[str]:
         f"Measured {run['measured_at']}, {run['duration']} s per run, gunicorn "
         f"{run['workers']} sync workers, {run['cpus']} CPUs shared with Locust, cache and rate "
         f"limiter: {run['cache']}. Largest gunicorn worker RSS over the run: "
-        f"**{max(run['memory_mb'].values()):.0f} MB**.",
+        f"**{max(run['memory_mb'].values()):.0f} MB**."
+        + (
+            f" Machine speed: a fixed Python loop took {run['python_loop_ms']} ms "
+            "(`bench/run.py` `machine_speed`; lower is faster)."
+            if run.get("python_loop_ms")
+            else ""
+        ),
         "",
         "| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | server p50 / p95 ms "
         "| req/s ÷ floor | p50 ÷ floor | queries | failed |",
@@ -296,7 +303,7 @@ def write_report(folder: Path, markdown: Path, svg: Path, notes: Path | None = N
         "Written by `bench/run.py` (see README, *Benchmarks*). Latencies are measured by the "
         "load tool on loopback, so they include HTTP and the client; *÷ floor* compares with "
         "`GET /v2/_floor/<id>` (same authentication and rate limiter, one primary-key query) "
-        "in the same run.",
+        "measured just before each scenario at the same concurrency.",
         "",
         "Commands (from the project directory, with `.venv/bin/`):",
         "",

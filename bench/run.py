@@ -9,8 +9,9 @@ does (DEBUG off, `config.wsgi`, several sync workers, Redis cache and rate limit
 Redis answers, else the database) on 127.0.0.1, and drives every scenario with Locust,
 headless, for --duration seconds at each concurrency (1, 8, 32 clients). Per scenario and
 concurrency: throughput, p50/p95/p99 latency, and their ratio to the floor (`GET
-/v2/_floor/<id>`, one primary-key query behind the same authentication, measured in the
-same run). Queries per request: each scenario once through Django's test client under
+/v2/_floor/<id>`, one primary-key query behind the same authentication, measured again
+for half the time just before each scenario at the same concurrency, so that the ratio does
+not carry the machine's drift). Queries per request: each scenario once through Django's test client under
 `CaptureQueriesContext`, in this process, against the same database. Memory: the RSS of
 every gunicorn worker sampled (psutil) through the whole run; the maximum is reported.
 
@@ -165,6 +166,44 @@ def other_source_pool(count: int, size: int) -> list[tuple[int, str]]:
             pairs.append([(row[0], source) for row in cursor.fetchall()])
     mixed = [pair for group in zip(*pairs, strict=False) for pair in group]
     return mixed[:count]
+
+
+def machine_speed() -> float:
+    """Milliseconds for a fixed pure-Python loop on one core (best of 3): the same code
+    measured on another day or machine is comparable in its ratios to the floor, not in
+    its milliseconds, and this says by how much the machine differed."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
+def prewarm_database() -> None:
+    """Read the database's files once, so that the runs find them in the OS cache (a
+    database just generated or not read since a restart would otherwise be measured from
+    disk: the floor at 139/s instead of 270/s, first run after generating 1M)."""
+    from django.db import connection
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = Path(cursor.fetchone()[0])
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        folder = data_directory / "base" / str(cursor.fetchone()[0])
+    read = 0
+    for file in folder.iterdir():
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                read += len(chunk)
+    print(
+        f"  read {read / 2**30:.1f} GB of the database into the OS cache "
+        f"in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
 
 
 def count_queries(size: int, checker_key: str, pool: list[tuple[int, str]]) -> dict[str, dict]:
@@ -354,6 +393,8 @@ def measure(size: int, args: argparse.Namespace) -> dict:
     if loaded_size() != size:
         raise SystemExit(f"{database_name(size)} is not a complete load of {size} customers")
     call_command("collectstatic", interactive=False, verbosity=0)
+    prewarm_database()
+    speed = machine_speed()
     principals = setup_bench_principals()
     per_run = max(2000, int(args.duration * 300))
     pool = other_source_pool(per_run * (len(args.concurrency) + 1), size)
@@ -376,7 +417,9 @@ def measure(size: int, args: argparse.Namespace) -> dict:
     results: dict[str, dict] = {}
     try:
         sampler.label = "warm-up"
-        run_locust("floor", max(args.concurrency), 3, args.port, env)
+        # Each worker's first calls verify the till's secret (a slow hash) and load lazily
+        # what the views need: 10 s, so that the first measured run is not the warm-up.
+        run_locust("floor", max(args.concurrency), 10, args.port, env)
         for scenario in args.scenarios:
             results[scenario] = {}
             for clients in args.concurrency:
@@ -387,6 +430,16 @@ def measure(size: int, args: argparse.Namespace) -> dict:
                     pool_file.write_text("\n".join(f"{c}:{src}" for c, src in pool[:per_run]))
                     pool = pool[per_run:]
                     run_env["BENCH_POOL_FILE"] = str(pool_file)
+                if scenario != "floor":
+                    # The floor again, just before, at the same concurrency: the machine's
+                    # speed drifts by a third within minutes here, so a ratio to a floor
+                    # measured at the start of the run would measure the drift.
+                    sampler.label = "floor"
+                    adjacent = run_locust(
+                        "floor", clients, max(5, args.duration // 2), args.port, env
+                    )
+                    results[scenario].setdefault("_floor", {})[str(clients)] = adjacent
+                    sampler.label = scenario
                 outcome = run_locust(
                     scenario, clients, args.duration, args.port, run_env, access_log(size)
                 )
@@ -405,9 +458,6 @@ def measure(size: int, args: argparse.Namespace) -> dict:
         sampler.stop.set()
         stop_server(server)
         (DATA / f"pool-{size}").unlink(missing_ok=True)
-    for scenario, outcome in results.items():
-        if scenario != "floor":  # the floor of the same run, kept when runs are merged
-            outcome["_floor"] = results["floor"]
     return {
         "customers": size,
         "workers": args.workers,
@@ -415,6 +465,7 @@ def measure(size: int, args: argparse.Namespace) -> dict:
         "concurrency": list(args.concurrency),
         "cache": "redis" if args.redis else "database",
         "cpus": os.cpu_count(),
+        "python_loop_ms": speed,
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": args.command_line,
         "queries": queries,

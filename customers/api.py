@@ -168,18 +168,14 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
     Asked for one source (account) in which the customer has no profile: 8065 (HTTP 404,
     the registry's status for it), as the seed's fetch-details table says; `source=ALL`
     answers every profile, none included."""
-    customer = selectors.customer_get(customer_id=customer_id)
-    if customer.merged_into_id:
-        warnings.add(91009)
-        customer = selectors.customer_get(customer_id=customer.merged_into_id)
-    bodies = selectors.customer_get_details(
-        customers=[customer],
+    body = selectors.customer_details_get(
+        customer_id=customer_id,
         source=ref,
+        warnings=warnings,
         embed=embed,
         mask_pii=mask_pii(request),
         request_context={"request": request, "embed": embed},
     )
-    body = bodies[customer.pk]
     if not ref.is_all and not body.get("profiles"):
         raise DomainError(8065)
     body["warnings"] = [*warnings, *body.get("warnings", [])]

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
-from config.errors import DomainError
+from config.errors import DomainError, Warnings
+from config.rows import by_pk, columns, instances
 from customers.models import (
     MULTI_ACCOUNT_SOURCES,
     CommChannel,
@@ -86,13 +87,25 @@ def source_resolve(
     return SourceRef(name, account)
 
 
-def customer_get(*, customer_id: int | str) -> Customer:
-    """The customer with this user id, or 816 (not found) in the envelope."""
+_BIGINT_MAX = 2**63 - 1
+
+
+def _customer_pk(customer_id: int | str) -> int:
+    """A user id as the primary key, or 816: an id beyond bigint would be compared as
+    numeric, which no index serves (a scan of every customer for a 404)."""
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise DomainError(816) from None
-    customer = Customer.objects.filter(pk=pk).first()
+    if not 0 < pk <= _BIGINT_MAX:
+        raise DomainError(816)
+    return pk
+
+
+def customer_get(*, customer_id: int | str) -> Customer:
+    """The customer with this user id, or 816 (not found) in the envelope."""
+    pk = _customer_pk(customer_id)
+    customer = by_pk(Customer, pk)  # on every call's path: no ORM query building
     if customer is None:
         raise DomainError(816)
     return customer
@@ -342,7 +355,7 @@ def _details_sql(*, by_source: bool, by_account: bool) -> str:
         " AND p.account_id = %(account)s" if by_account else ""
     )
     return f"""
-        SELECT c.id, c.created_at, c.modified_at,
+        SELECT {columns(Customer, "c")},
                {principal("c", "created_by")}, {principal("c", "modified_by")},
                p.id, p.source, a.account_id, p.first_name, p.last_name, p.custom_fields::json,
                p.auto_update_time, p.created_at, p.modified_at,
@@ -362,8 +375,22 @@ def _details_sql(*, by_source: bool, by_account: bool) -> str:
     """
 
 
+# The columns after the customer's, as attributes of the instances (`d_` keeps them apart
+# from the model's own fields).
+_DETAIL_EXTRA = tuple(
+    f"d_{name}"
+    for name in (
+        *("created_by_till", "created_by_user", "modified_by_till", "modified_by_user"),
+        *("profile_id", "source", "account_code", "first_name", "last_name", "custom_fields"),
+        *("auto_update_time", "p_created_at", "p_modified_at"),
+        *("p_created_by_till", "p_created_by_user", "p_modified_by_till", "p_modified_by_user"),
+        *("identifiers", "comm_channels"),
+    )
+)
+
+
 def _detail_rows(customer_ids: list[int], source: SourceRef) -> dict[int, dict[str, Any]]:
-    """Per customer id: its attribution and its profiles (of `source`) as dicts."""
+    """Per customer id: the customer, its attribution and its profiles (of `source`)."""
     sql = _details_sql(by_source=not source.is_all, by_account=source.account is not None)
     params = {
         "ids": customer_ids,
@@ -371,37 +398,36 @@ def _detail_rows(customer_ids: list[int], source: SourceRef) -> dict[int, dict[s
         "account": source.account.pk if source.account else None,
     }
     rows: dict[int, dict[str, Any]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for r in cursor.fetchall():
-            entry = rows.setdefault(
-                r[0],
-                {
-                    "created_at": r[1],
-                    "modified_at": r[2],
-                    "created_by": r[3:5],
-                    "modified_by": r[5:7],
-                    "profiles": [],
-                },
-            )
-            if r[7] is None:  # no profile (of this source)
-                continue
-            entry["profiles"].append(
-                {
-                    "source": r[8],
-                    "account_id": r[9] or "",
-                    "first_name": r[10],
-                    "last_name": r[11],
-                    "custom_fields": r[12] or {},
-                    "auto_update_time": r[13],
-                    "p_created_at": r[14],
-                    "p_modified_at": r[15],
-                    "p_created_by": r[16:18],
-                    "p_modified_by": r[18:20],
-                    "identifiers": r[20],
-                    "comm_channels": r[21],
-                }
-            )
+    for r in instances(Customer, sql, params, extra=_DETAIL_EXTRA):
+        entry = rows.setdefault(
+            r.pk,
+            {
+                "customer": r,
+                "created_at": r.created_at,
+                "modified_at": r.modified_at,
+                "created_by": (r.d_created_by_till, r.d_created_by_user),
+                "modified_by": (r.d_modified_by_till, r.d_modified_by_user),
+                "profiles": [],
+            },
+        )
+        if r.d_profile_id is None:  # no profile (of this source)
+            continue
+        entry["profiles"].append(
+            {
+                "source": r.d_source,
+                "account_id": r.d_account_code or "",
+                "first_name": r.d_first_name,
+                "last_name": r.d_last_name,
+                "custom_fields": r.d_custom_fields or {},
+                "auto_update_time": r.d_auto_update_time,
+                "p_created_at": r.d_p_created_at,
+                "p_modified_at": r.d_p_modified_at,
+                "p_created_by": (r.d_p_created_by_till, r.d_p_created_by_user),
+                "p_modified_by": (r.d_p_modified_by_till, r.d_p_modified_by_user),
+                "identifiers": r.d_identifiers,
+                "comm_channels": r.d_comm_channels,
+            }
+        )
     return rows
 
 
@@ -417,10 +443,46 @@ def customer_get_details(
 
     One query whatever the number of customers and profiles (`_details_sql`), then one call
     per part (`registry.detail_parts`) and per requested embed (`registry.detail_embeds`)
-    for all customers at once. An unknown embed name is ignored. Merge victims are not followed here; the caller decides.
+    for all customers at once. An unknown embed name is ignored. Merge victims are not
+    followed here; the caller decides.
     """
     rows = _detail_rows([customer.pk for customer in customers], source)
+    return _detail_bodies(customers, rows, embed, mask_pii, request_context)
 
+
+def customer_details_get(
+    *,
+    customer_id: int | str,
+    source: SourceRef,
+    warnings: Warnings,
+    embed: list[str] | tuple[str, ...] = (),
+    mask_pii: bool = False,
+    request_context: dict | None = None,
+) -> dict[str, Any]:
+    """The details body of one customer by id: the customer is read by the details query
+    itself (no `customer_get` before it). 816 when unknown; a merge victim answers its
+    survivor's body with warning 91009."""
+    pk = _customer_pk(customer_id)
+    rows = _detail_rows([pk], source)
+    for _ in range(10):  # a chain of merges, as `subscription_customer_resolve` follows
+        if pk not in rows:
+            raise DomainError(816)
+        customer = rows[pk]["customer"]
+        if customer.merged_into_id is None:
+            return _detail_bodies([customer], rows, embed, mask_pii, request_context)[pk]
+        warnings.add(91009)
+        pk = customer.merged_into_id
+        rows = _detail_rows([pk], source)
+    raise DomainError(816)
+
+
+def _detail_bodies(
+    customers: list[Customer],
+    rows: dict[int, dict[str, Any]],
+    embed: list[str] | tuple[str, ...],
+    mask_pii: bool,
+    request_context: dict | None,
+) -> dict[int, dict[str, Any]]:
     def shown(value: str) -> str:
         return mask(value) if mask_pii else value
 

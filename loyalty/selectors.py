@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from config.errors import DomainError
+from config.rows import columns, instances
 from customers.models import Customer, Identifier, SourceAccount, SourceProfile
 from customers.normalise import InvalidIdentifier, normalise_identifier
 from loyalty.models import (
@@ -118,18 +120,24 @@ def _table(model) -> str:
 # in-process at 1M customers).
 
 
-def _next_tiers(program_ids: Iterable[int]) -> dict[int, list[Tier]]:
-    tiers: dict[int, list[Tier]] = defaultdict(list)
-    ids = sorted(set(program_ids))
-    if not ids:
-        return tiers
-    for tier in Tier.objects.raw(
-        f"SELECT * FROM {_table(Tier)} WHERE program_id = ANY(%s) "
-        "ORDER BY program_id, serial_number",
-        [ids],
-    ):
-        tiers[tier.program_id].append(tier)
-    return tiers
+@functools.cache
+def _tiers_json_sql(program_id_sql: str) -> str:
+    """A scalar subquery: the program's tiers as a JSON array in `serial_number` order, every
+    column under its name, decimals as text so that they come back exact."""
+    pairs = ", ".join(
+        f"'{f.column}', t.{connection.ops.quote_name(f.column)}"
+        + ("::text" if f.get_internal_type() == "DecimalField" else "")
+        for f in Tier._meta.concrete_fields
+    )
+    return (
+        f"(SELECT json_agg(json_build_object({pairs}) ORDER BY t.serial_number) "
+        f"FROM {_table(Tier)} t WHERE t.program_id = {program_id_sql})"
+    )
+
+
+def _tiers_from_json(rows: list[dict] | None) -> list[Tier]:
+    fields = Tier._meta.concrete_fields
+    return [Tier(**{f.attname: f.to_python(row[f.column]) for f in fields}) for row in rows or []]
 
 
 def _slab_fields(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
@@ -192,26 +200,30 @@ def enrollments_of(
 def enrollments_with_tiers(
     *, customer_ids: Iterable[int], program_id: int | None = None
 ) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
-    """The enrollments (each with `in_default_program`) and their programs' tiers, in two
-    queries; the current tier is taken from the tiers read rather than joined."""
+    """The enrollments (each with `in_default_program`) and their programs' tiers, in one
+    query: each enrollment row carries its program's tiers as JSON, and the current tier is
+    taken from them rather than joined."""
     in_program = " AND e.program_id = %s" if program_id is not None else ""
-    enrollments = list(
-        Enrollment.objects.raw(
-            f"SELECT e.*, p.is_default AS in_default_program FROM {_table(Enrollment)} e "
-            f"JOIN {_table(Program)} p ON p.id = e.program_id "
-            f"WHERE e.customer_id = ANY(%s){in_program} ORDER BY e.customer_id, e.program_id",
-            [list(customer_ids), *([program_id] if program_id is not None else [])],
-        )
+    enrollments = instances(
+        Enrollment,
+        f"SELECT {columns(Enrollment, 'e')}, p.is_default, {_tiers_json_sql('e.program_id')} "
+        f"FROM {_table(Enrollment)} e JOIN {_table(Program)} p ON p.id = e.program_id "
+        f"WHERE e.customer_id = ANY(%s){in_program} ORDER BY e.customer_id, e.program_id",
+        [list(customer_ids), *([program_id] if program_id is not None else [])],
+        extra=("in_default_program", "program_tiers"),
     )
-    tiers = _next_tiers(enrollment.program_id for enrollment in enrollments)
-    by_id = {tier.pk: tier for program_tiers in tiers.values() for tier in program_tiers}
+    tiers: dict[int, list[Tier]] = defaultdict(list)
     for enrollment in enrollments:
-        enrollment.tier = by_id.get(enrollment.tier_id)
+        if enrollment.program_id not in tiers:
+            tiers[enrollment.program_id] = _tiers_from_json(enrollment.program_tiers)
+        del enrollment.program_tiers
+        program_tiers = tiers[enrollment.program_id]
+        enrollment.tier = next((t for t in program_tiers if t.pk == enrollment.tier_id), None)
     return enrollments, tiers
 
 
 def program_details(*, customer: Customer, program_id: int | None = None) -> list[dict]:
-    """The customer's enrollments in every program, or in one (two queries)."""
+    """The customer's enrollments in every program, or in one (one query)."""
     enrollments, tiers = enrollments_with_tiers(customer_ids=[customer.pk], program_id=program_id)
     return [program_detail(e, tiers[e.program_id]) for e in enrollments]
 
@@ -229,7 +241,7 @@ def _enrollments_and_tiers(
 
 
 def embed_mlp(*, customers: list[Customer], request_context: dict | None = None) -> dict:
-    """`embed=mlp`: `loyaltyProgramDetails` per customer (two queries for any number)."""
+    """`embed=mlp`: `loyaltyProgramDetails` per customer (one query for any number)."""
     enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
     details: dict[int, list[dict]] = {customer.pk: [] for customer in customers}
     for enrollment in enrollments:
@@ -240,7 +252,7 @@ def embed_mlp(*, customers: list[Customer], request_context: dict | None = None)
 
 
 def embed_points(*, customers: list[Customer], request_context: dict | None = None) -> dict:
-    """`embed=points`: `pointsSummary` in the default program (the two queries it shares
+    """`embed=points`: `pointsSummary` in the default program (the query it shares
     with `embed=mlp`). A customer not enrolled in it gets no `pointsSummary`."""
     enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
     return {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
+
 from config.errors import DomainError, Warnings
 from customers.models import Customer
 from customers.selectors import customer_get
@@ -70,21 +72,50 @@ def subscription_states_from(
     return sorted(states.values(), key=_sort_key)
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# One row per recorded choice of the customers given, each with the org's settings (null
+# when never saved); one row of settings alone when there is no choice.
+_STATE_SQL = f"""
+SELECT st.default_trans_status, st.default_bulk_status, st.listed_channels,
+       sub.customer_id, sub.channel, sub.priority, sub.account_id, sub.status
+FROM (SELECT 1) one
+LEFT JOIN {_table(SubscriptionSettings)} st ON st.id = %s
+LEFT JOIN {_table(Subscription)} sub ON sub.customer_id = ANY(%s)
+"""
+
+
 def subscription_state_for_customers(
     customer_ids: Iterable[int],
 ) -> dict[int, list[SubscriptionState]]:
-    """Current state of every customer given, in two queries whatever their number."""
+    """Current state of every customer given, in one query whatever their number."""
     ids = list(dict.fromkeys(customer_ids))
-    settings = SubscriptionSettings.load()
     recorded: dict[int, list[Subscription]] = {customer_id: [] for customer_id in ids}
-    if ids:
-        for subscription in Subscription.objects.filter(customer_id__in=ids).only(
-            "customer_id", "channel", "priority", "account_id", "status"
-        ):
-            recorded[subscription.customer_id].append(subscription)
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_SQL, [SubscriptionSettings.SINGLETON_PK, ids])
+        rows = cursor.fetchall()
+    trans, bulk, listed = rows[0][:3]
+    settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
+    if listed is not None:  # saved: else the unsaved defaults, as `SubscriptionSettings.load`
+        settings.default_trans_status = trans
+        settings.default_bulk_status = bulk
+        settings.listed_channels = listed
+    for *_, customer_id, channel, priority, account_id, status in rows:
+        if customer_id is not None:
+            recorded[customer_id].append(
+                Subscription(
+                    customer_id=customer_id,
+                    channel=channel,
+                    priority=priority,
+                    account_id=account_id,
+                    status=status,
+                )
+            )
     return {
-        customer_id: subscription_states_from(recorded=rows, settings=settings)
-        for customer_id, rows in recorded.items()
+        customer_id: subscription_states_from(recorded=choices, settings=settings)
+        for customer_id, choices in recorded.items()
     }
 
 

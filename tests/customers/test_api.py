@@ -285,6 +285,19 @@ def test_update_unknown_customer_816(till_client, org_config):
         assert codes_of(response.json()) == [816]
 
 
+def test_details_of_an_id_beyond_bigint_is_816_from_the_index(
+    till_client, org_config, django_assert_max_num_queries
+):
+    # An id past bigint would be compared as numeric: no index, a scan of every customer.
+    register(till_client, ("mobile", MOBILE))
+    for customer_id in (str(2**63), "99999999999999999999999", "0"):
+        with django_assert_max_num_queries(3) as captured:  # till, throttle counter
+            response = till_client.get(f"/v2/customers/{customer_id}?source=INSTORE")
+        assert response.status_code == 404
+        assert codes_of(response.json()) == [816]
+        assert not any("customers_customer" in q["sql"] for q in captured.captured_queries)
+
+
 def test_update_by_lookup(till_client, org_config):
     customer_id = register(till_client, ("mobile", MOBILE)).json()["createdId"]
     response = till_client.put(
