@@ -19,6 +19,13 @@ from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
 
+BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: the primary keys (BigAutoField)
+
+
+def table(model: type[Model]) -> str:
+    """The model's table name, quoted for hand-written SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
 
 @functools.cache
 def columns(model: type[Model], alias: str = "") -> str:
@@ -67,10 +74,7 @@ def instances(
 @functools.cache
 def _by_pk_sql(model: type[Model]) -> str:
     quote = connection.ops.quote_name
-    return (
-        f"SELECT {columns(model)} FROM {quote(model._meta.db_table)} "
-        f"WHERE {quote(model._meta.pk.column)} = %s"
-    )
+    return f"SELECT {columns(model)} FROM {table(model)} WHERE {quote(model._meta.pk.column)} = %s"
 
 
 def by_pk(model: type[M], pk: int) -> M | None:

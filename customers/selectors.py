@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Q
 
 from config.errors import DomainError, Warnings
-from config.rows import by_pk, columns, instances
+from config.rows import BIGINT_MAX, by_pk, columns, instances
 from customers.models import (
     MULTI_ACCOUNT_SOURCES,
     CommChannel,
@@ -87,9 +87,6 @@ def source_resolve(
     return SourceRef(name, account)
 
 
-_BIGINT_MAX = 2**63 - 1
-
-
 def _customer_pk(customer_id: int | str) -> int:
     """A user id as the primary key, or 816: an id beyond bigint would be compared as
     numeric, which no index serves (a scan of every customer for a 404)."""
@@ -97,7 +94,7 @@ def _customer_pk(customer_id: int | str) -> int:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise DomainError(816) from None
-    if not 0 < pk <= _BIGINT_MAX:
+    if not 0 < pk <= BIGINT_MAX:
         raise DomainError(816)
     return pk
 

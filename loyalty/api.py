@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
 from config.pagination import page_from_params, paginated_response
+from config.rows import BIGINT_MAX
 from customers.models import Customer, Store, Till
 from customers.normalise import identifier_type
 from customers.selectors import customer_get
@@ -23,7 +24,6 @@ from loyalty.models import Transaction as Bill
 # Bounds of the columns numeric inputs end up in, so that an out-of-range number answers
 # a 4xx instead of a database error.
 INTEGER_MAX = 2**31 - 1  # PostgreSQL integer: Program.id, Transaction.line_count
-BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: customer ids (BigAutoField)
 
 MERGE_DOC = (
     " A merge victim's id answers its survivor's data with warnings 8069 and 91009. "

@@ -46,7 +46,7 @@ from customers.models import (
     Till,
 )
 from customers.normalise import InvalidIdentifier, as_bool, as_text, normalise_identifier
-from customers.selectors import SourceRef, ensure_writable, source_resolve
+from customers.selectors import SourceRef, customer_get, ensure_writable, source_resolve
 from customers.services import customer_change_identifiers, customer_merge
 from loyalty.models import (
     BASE_TYPES_OF,
@@ -361,9 +361,7 @@ def merge_request_check(*, survivor: Customer, victim_id: int) -> Customer:
     """The duplicate `victim_id` if a merge request into `survivor` could be raised now, else
     the refusal it would meet (816, 9029, 9027, 9023, 9018, 9026): for the console's preview.
     Read-only; `request_create` checks everything again under its locks."""
-    victim = Customer.objects.filter(pk=victim_id).first()
-    if victim is None:
-        raise DomainError(816)
+    victim = customer_get(customer_id=victim_id)
     _merge_rules(victim=victim, survivor=survivor)
     if _pending_merge_with(victim.pk):
         raise DomainError(9018)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from config.errors import DomainError, Warnings
+from config.rows import table
 from customers.models import Customer
 from customers.selectors import customer_get
 from subscriptions.models import (
@@ -72,18 +73,14 @@ def subscription_states_from(
     return sorted(states.values(), key=_sort_key)
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 # One row per recorded choice of the customers given, each with the org's settings (null
 # when never saved); one row of settings alone when there is no choice.
 _STATE_SQL = f"""
 SELECT st.default_trans_status, st.default_bulk_status, st.listed_channels,
        sub.customer_id, sub.channel, sub.priority, sub.account_id, sub.status
 FROM (SELECT 1) one
-LEFT JOIN {_table(SubscriptionSettings)} st ON st.id = %s
-LEFT JOIN {_table(Subscription)} sub ON sub.customer_id = ANY(%s)
+LEFT JOIN {table(SubscriptionSettings)} st ON st.id = %s
+LEFT JOIN {table(Subscription)} sub ON sub.customer_id = ANY(%s)
 """
 
 
