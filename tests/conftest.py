@@ -22,6 +22,9 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT = None
+    # Tills' secrets and staff passwords are hashed in almost every test; the production
+    # hasher is slow on purpose (0.3 s a hash here), which made it most of the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
