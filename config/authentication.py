@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import threading
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+from config.rows import columns, instances, table
 
 # Verified (till code, secret digest) -> stored hash. Password hashing is deliberately slow;
 # a till authenticates on every checkout call, so a verified pair is remembered in-process
@@ -27,6 +31,46 @@ _VERIFIED_MAX = 10_000
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Authentication runs on every API call: its reads are hand-written (config/rows.py), the
+# ORM's building of the same `select_related` query cost more CPU than the rest of the
+# cheapest endpoint (bench/notes.md).
+@functools.cache
+def _till_sql() -> str:
+    Till, Store = apps.get_model("customers", "Till"), apps.get_model("customers", "Store")
+    return (
+        f"SELECT {columns(Till, 't')}, {columns(Store, 's')} FROM {table(Till)} t "
+        f"JOIN {table(Store)} s ON s.id = t.store_id WHERE t.code = %s"
+    )
+
+
+@functools.cache
+def _api_key_sql() -> str:
+    ApiKey = apps.get_model("customers", "ApiKey")
+    Till, Store = apps.get_model("customers", "Till"), apps.get_model("customers", "Store")
+    User = get_user_model()
+    return (
+        f"SELECT {columns(ApiKey, 'k')}, {columns(Till, 't')}, {columns(Store, 's')}, "
+        f"{columns(User, 'u')} FROM {table(ApiKey)} k "
+        f"LEFT JOIN {table(Till)} t ON t.id = k.till_id "
+        f"LEFT JOIN {table(Store)} s ON s.id = t.store_id "
+        f"LEFT JOIN {table(User)} u ON u.id = k.user_id "
+        "WHERE k.prefix = %s AND k.revoked_at IS NULL"
+    )
+
+
+def till_by_code(code: str):
+    """The till with this code, its store read with it, or None."""
+    found = instances(apps.get_model("customers", "Till"), _till_sql(), [code], joined=["store"])
+    return found[0] if found else None
+
+
+def api_key_by_prefix(prefix: str):
+    """The unrevoked API key with this prefix, its till (and store) or user with it."""
+    ApiKey = apps.get_model("customers", "ApiKey")
+    found = instances(ApiKey, _api_key_sql(), [prefix], joined=["till", "till__store", "user"])
+    return found[0] if found else None
 
 
 def till_secret_matches(till, secret: str) -> bool:
@@ -60,8 +104,7 @@ class TillBasicAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid basic header.") from None
         if "\x00" in code:  # PostgreSQL refuses NUL in text: a 500 instead of a 401
             raise exceptions.AuthenticationFailed("Invalid basic header.")
-        Till = apps.get_model("customers", "Till")
-        till = Till.objects.select_related("store").filter(code=code).first()
+        till = till_by_code(code)
         if till is None or not till_secret_matches(till, secret):
             raise exceptions.AuthenticationFailed("Invalid till code or secret.")
         if not till.is_active or not till.store.is_active:
@@ -85,12 +128,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         prefix, _, secret = raw_key.partition(".")
         if "\x00" in prefix:  # PostgreSQL refuses NUL in text: a 500 instead of a 401
             raise exceptions.AuthenticationFailed("Invalid bearer header.")
-        ApiKey = apps.get_model("customers", "ApiKey")
-        api_key = (
-            ApiKey.objects.select_related("till__store", "user")
-            .filter(prefix=prefix, revoked_at__isnull=True)
-            .first()
-        )
+        api_key = api_key_by_prefix(prefix)
         if api_key is None or not hmac.compare_digest(api_key.key_hash, _digest(secret)):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         principal = api_key.till or api_key.user

@@ -99,6 +99,15 @@ else:
 
     DATABASES = {"default": {**embedded_database_settings(BASE_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hot point reads (config/rows.py) are prepared on the connection after this many runs;
+# 0 turns preparing off (a pooler in transaction mode without prepared-statement support).
+_prepare_threshold = int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_threshold
+if _prepare_threshold:
+    # Only those reads are prepared (Django's own cursors bind on the client), and each is
+    # an index probe whose plan does not depend on its values: PostgreSQL's default would
+    # re-plan the ones taking an array of ids at every run (custom plans), the cost saved.
+    DATABASES["default"]["OPTIONS"]["options"] = "-c plan_cache_mode=force_generic_plan"
 # Parallel test runs (helpers, CI jobs) on one server each get their own test database.
 DATABASES["default"]["TEST"] = {
     "NAME": f"test_{DATABASES['default']['NAME']}{os.environ.get('TEST_DB_SUFFIX', '')}"

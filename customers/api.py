@@ -174,7 +174,6 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
         warnings=warnings,
         embed=embed,
         mask_pii=mask_pii(request),
-        request_context={"request": request, "embed": embed},
     )
     if not ref.is_all and not body.get("profiles"):
         raise DomainError(8065)

@@ -5,13 +5,11 @@ their `AppConfig.ready()`:
 
 - `merge_steps`: called in order inside the merge transaction,
   `step(*, victim, survivor, actor, warnings) -> None`.
-- `detail_embeds`: `embed=<name>` on customer details,
-  `embed(*, customers: list[Customer], request_context: dict) -> dict[int, dict]` returning,
-  per customer id, the fragment merged into that customer's details body (deep-merged:
-  `{"loyaltyInfo": {"lifetimePurchases": 230}}` adds to the body's `loyaltyInfo`). Called
-  once for all customers of a response, so the query count does not grow with them.
-  `request_context` holds `request` (the DRF request, or absent outside the API) and
-  `embed` (every name asked for).
+- `detail_embeds`: `embed=<name>` on customer details, a `DetailColumn`: a scalar subquery
+  that the details query itself selects for each customer, and what turns its value into
+  the fragment merged into that customer's details body (deep-merged:
+  `{"loyaltyInfo": {"lifetimePurchases": 230}}` adds to the body's `loyaltyInfo`). So
+  details stay one query whatever the embeds and the number of customers.
 - `detail_parts`: like `detail_embeds`, but part of every details body whatever `embed=`
   asks for (e.g. `loyaltyInfo.lifetimePurchases` from `loyalty`).
 - `registration_steps` / `update_steps`: called inside `customer_register` /
@@ -69,6 +67,22 @@ class Registry:
 
     def __iter__(self):
         return iter([(entry.name, entry.function) for entry in sorted(self._entries.values())])
+
+
+@dataclass(frozen=True)
+class DetailColumn:
+    """A part of the customer details body read by the details query.
+
+    `sql`: a scalar subquery (usually JSON) of one customer, `{customer}` standing for the
+    customer's id column, fixed text (the query is prepared; no parameters). `load(value)`
+    turns its value into Python once per customer; `build(loaded, *, customer)` makes the
+    fragment (or None). Parts reading the same thing give the same `column` name and `sql`:
+    the query selects it once (`embed=points,mlp` share the enrollments)."""
+
+    column: str
+    sql: str
+    build: Callable[..., dict | None]
+    load: Callable[[Any], Any] = lambda value: value
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ class LoyaltyConfig(AppConfig):
 
         registry.registration_steps.register("loyalty", services.enrollments_from_payload)
         registry.update_steps.register("loyalty", services.enrollments_from_payload)
-        registry.detail_embeds.register("points", selectors.embed_points)
-        registry.detail_embeds.register("mlp", selectors.embed_mlp)
-        registry.detail_parts.register("lifetime purchases", selectors.detail_lifetime_purchases)
+        registry.detail_embeds.register("points", selectors.EMBED_POINTS)
+        registry.detail_embeds.register("mlp", selectors.EMBED_MLP)
+        registry.detail_parts.register("lifetime purchases", selectors.LIFETIME_PURCHASES)
         registry.single_view_sections.register("loyalty", console.SECTION, order=30)
         registry.changelist_columns.register("tier", console.TIER_COLUMN, order=40)
         registry.changelist_columns.register("points", console.POINTS_COLUMN, order=41)

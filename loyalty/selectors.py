@@ -18,6 +18,7 @@ from config.errors import DomainError
 from config.rows import columns, instances, table
 from customers.models import Customer, Identifier, SourceAccount, SourceProfile
 from customers.normalise import InvalidIdentifier, normalise_identifier
+from customers.registry import DetailColumn
 from loyalty.models import (
     Coupon,
     Enrollment,
@@ -116,24 +117,34 @@ def _datetime(value: datetime | None) -> str | None:
 # in-process at 1M customers).
 
 
+def _json_object_sql(model, alias: str) -> str:
+    """`json_build_object` of every column of `alias` (a row of `model`) under its name,
+    decimals as text so that they come back exact."""
+    return "json_build_object({})".format(
+        ", ".join(
+            f"'{f.column}', {alias}.{connection.ops.quote_name(f.column)}"
+            + ("::text" if f.get_internal_type() == "DecimalField" else "")
+            for f in model._meta.concrete_fields
+        )
+    )
+
+
+def _from_json(model, row: dict):
+    """The instance of `model` that `_json_object_sql` gave as `row`."""
+    return model(**{f.attname: f.to_python(row[f.column]) for f in model._meta.concrete_fields})
+
+
 @functools.cache
 def _tiers_json_sql(program_id_sql: str) -> str:
-    """A scalar subquery: the program's tiers as a JSON array in `serial_number` order, every
-    column under its name, decimals as text so that they come back exact."""
-    pairs = ", ".join(
-        f"'{f.column}', t.{connection.ops.quote_name(f.column)}"
-        + ("::text" if f.get_internal_type() == "DecimalField" else "")
-        for f in Tier._meta.concrete_fields
-    )
+    """A scalar subquery: the program's tiers as a JSON array in `serial_number` order."""
     return (
-        f"(SELECT json_agg(json_build_object({pairs}) ORDER BY t.serial_number) "
+        f"(SELECT json_agg({_json_object_sql(Tier, 't')} ORDER BY t.serial_number) "
         f"FROM {table(Tier)} t WHERE t.program_id = {program_id_sql})"
     )
 
 
 def _tiers_from_json(rows: list[dict] | None) -> list[Tier]:
-    fields = Tier._meta.concrete_fields
-    return [Tier(**{f.attname: f.to_python(row[f.column]) for f in fields}) for row in rows or []]
+    return [_from_json(Tier, row) for row in rows or []]
 
 
 def _slab_fields(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
@@ -224,63 +235,61 @@ def program_details(*, customer: Customer, program_id: int | None = None) -> lis
     return [program_detail(e, tiers[e.program_id]) for e in enrollments]
 
 
-def _enrollments_and_tiers(
-    customer_ids: list[int], request_context: dict | None
-) -> tuple[list[Enrollment], dict[int, list[Tier]]]:
-    """`enrollments_with_tiers`, read once per request: `embed=points,mlp` share them
-    through the request context."""
-    cache = request_context if request_context is not None else {}
-    key = ("loyalty.enrollments_and_tiers", tuple(customer_ids))
-    if key not in cache:
-        cache[key] = enrollments_with_tiers(customer_ids=customer_ids)
-    return cache[key]
+# The details parts (customers.registry.DetailColumn): subqueries of the details query.
 
 
-def embed_mlp(*, customers: list[Customer], request_context: dict | None = None) -> dict:
-    """`embed=mlp`: `loyaltyProgramDetails` per customer (one query for any number)."""
-    enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
-    details: dict[int, list[dict]] = {customer.pk: [] for customer in customers}
-    for enrollment in enrollments:
-        details[enrollment.customer_id].append(
-            program_detail(enrollment, tiers[enrollment.program_id])
-        )
-    return {pk: {"loyaltyProgramDetails": items} for pk, items in details.items()}
+def _enrollments_column_sql() -> str:
+    return (
+        f"SELECT json_agg(json_build_object('enrollment', {_json_object_sql(Enrollment, 'e')}, "
+        f"'in_default_program', p.is_default, 'tiers', {_tiers_json_sql('e.program_id')}) "
+        f"ORDER BY e.program_id) "
+        f"FROM {table(Enrollment)} e JOIN {table(Program)} p ON p.id = e.program_id "
+        "WHERE e.customer_id = {customer}"
+    )
 
 
-def embed_points(*, customers: list[Customer], request_context: dict | None = None) -> dict:
-    """`embed=points`: `pointsSummary` in the default program (the query it shares
-    with `embed=mlp`). A customer not enrolled in it gets no `pointsSummary`."""
-    enrollments, tiers = _enrollments_and_tiers([c.pk for c in customers], request_context)
-    return {
-        e.customer_id: {"pointsSummary": points_summary(e, tiers[e.program_id])}
-        for e in enrollments
-        if e.in_default_program
-    }
+def _enrollments_load(rows: list[dict] | None) -> list[tuple[Enrollment, list[Tier]]]:
+    """One customer's enrollments (`in_default_program` and `tier` set) with their
+    programs' tiers."""
+    loaded = []
+    for row in rows or []:
+        enrollment = _from_json(Enrollment, row["enrollment"])
+        enrollment.in_default_program = row["in_default_program"]
+        program_tiers = _tiers_from_json(row["tiers"])
+        enrollment.tier = next((t for t in program_tiers if t.pk == enrollment.tier_id), None)
+        loaded.append((enrollment, program_tiers))
+    return loaded
 
 
-def detail_lifetime_purchases(
-    *, customers: list[Customer], request_context: dict | None = None
-) -> dict:
-    """`loyaltyInfo.lifetimePurchases` of every details body (the seed's sample has it for a
-    non-loyalty customer too, so it is the customer's bills, not an enrollment's figure):
-    regular bills less returns, in one query for all customers."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT customer_id, sum(CASE WHEN type = %s THEN -amount ELSE amount END) "
-            f"FROM {table(Bill)} WHERE customer_id = ANY(%s) AND type IN (%s, %s) "
-            "GROUP BY customer_id",
-            [
-                TransactionType.RETURN,
-                [c.pk for c in customers],
-                TransactionType.REGULAR,
-                TransactionType.RETURN,
-            ],
-        )
-        by_customer = dict(cursor.fetchall())
-    return {
-        c.pk: {"loyaltyInfo": {"lifetimePurchases": number(by_customer.get(c.pk) or 0)}}
-        for c in customers
-    }
+def _mlp(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer) -> dict:
+    return {"loyaltyProgramDetails": [program_detail(e, tiers) for e, tiers in enrollments]}
+
+
+def _points(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer) -> dict:
+    for enrollment, program_tiers in enrollments:
+        if enrollment.in_default_program:
+            return {"pointsSummary": points_summary(enrollment, program_tiers)}
+    return {}  # not enrolled in the default program: no `pointsSummary`
+
+
+_ENROLLMENTS = "loyalty.enrollments"
+
+# `embed=mlp`: `loyaltyProgramDetails`, one item per program the customer is enrolled in.
+EMBED_MLP = DetailColumn(_ENROLLMENTS, _enrollments_column_sql(), _mlp, _enrollments_load)
+# `embed=points`: `pointsSummary` in the default program (the subquery `mlp` reads too).
+EMBED_POINTS = DetailColumn(_ENROLLMENTS, _enrollments_column_sql(), _points, _enrollments_load)
+
+# `loyaltyInfo.lifetimePurchases` of every details body (the seed's sample has it for a
+# non-loyalty customer too, so it is the customer's bills, not an enrollment's figure):
+# regular bills less returns.
+LIFETIME_PURCHASES = DetailColumn(
+    "loyalty.lifetime_purchases",
+    f"SELECT sum(CASE WHEN b.type = '{TransactionType.RETURN.value}' THEN -b.amount "
+    f"ELSE b.amount END)::text FROM {table(Bill)} b WHERE b.customer_id = {{customer}} "
+    f"AND b.type IN ('{TransactionType.REGULAR.value}', '{TransactionType.RETURN.value}')",
+    lambda total, *, customer: {"loyaltyInfo": {"lifetimePurchases": number(total)}},
+    lambda text: Decimal(text) if text is not None else ZERO,
+)
 
 
 # --- Lists ----------------------------------------------------------------------------

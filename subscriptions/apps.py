@@ -9,7 +9,7 @@ class SubscriptionsConfig(AppConfig):
         from customers import registry
         from subscriptions import demo, selectors, services, single_view
 
-        registry.detail_embeds.register("subscriptions", selectors.subscriptions_embed)
+        registry.detail_embeds.register("subscriptions", selectors.EMBED_SUBSCRIPTIONS)
         registry.merge_steps.register("subscriptions", services.subscriptions_merge, order=50)
         registry.single_view_sections.register("subscriptions", single_view.SECTION, order=50)
         registry.demo_loaders.register("subscriptions", demo.load_subscriptions, order=50)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
-
 from config.errors import DomainError, Warnings
-from config.rows import table
+from config.rows import fetchall, table
 from customers.models import Customer
+from customers.registry import DetailColumn
 from customers.selectors import customer_get
 from subscriptions.models import (
     Channel,
@@ -90,9 +89,7 @@ def subscription_state_for_customers(
     """Current state of every customer given, in one query whatever their number."""
     ids = list(dict.fromkeys(customer_ids))
     recorded: dict[int, list[Subscription]] = {customer_id: [] for customer_id in ids}
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL, [SubscriptionSettings.SINGLETON_PK, ids])
-        rows = cursor.fetchall()
+    rows = fetchall(_STATE_SQL, [SubscriptionSettings.SINGLETON_PK, ids])
     trans, bulk, listed = rows[0][:3]
     settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
     if listed is not None:  # saved: else the unsaved defaults, as `SubscriptionSettings.load`
@@ -148,12 +145,34 @@ def subscription_log_count(*, customer_id: int) -> int:
     return SubscriptionLog.objects.filter(customer_id=customer_id).count()
 
 
-def subscriptions_embed(*, customers: list[Customer], request_context: dict) -> dict[int, dict]:
-    """`embed=subscriptions` on customer details: one call for all customers of a response."""
-    states = subscription_state_for_customers([customer.pk for customer in customers])
-    return {
-        customer_id: {
-            "subscriptionInfo": {"subscriptions": [state.as_item() for state in customer_states]}
-        }
-        for customer_id, customer_states in states.items()
-    }
+def _subscriptions_load(value: dict) -> list[SubscriptionState]:
+    settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
+    if value["settings"] is not None:  # saved: else the unsaved defaults
+        trans, bulk, listed = value["settings"]
+        settings.default_trans_status = trans
+        settings.default_bulk_status = bulk
+        settings.listed_channels = listed
+    recorded = [
+        Subscription(channel=channel, priority=priority, account_id=account_id, status=status)
+        for channel, priority, account_id, status in value["choices"] or []
+    ]
+    return subscription_states_from(recorded=recorded, settings=settings)
+
+
+def _subscriptions_fragment(states: list[SubscriptionState], *, customer: Customer) -> dict:
+    return {"subscriptionInfo": {"subscriptions": [state.as_item() for state in states]}}
+
+
+# `embed=subscriptions` on customer details: the customer's choices and the org's settings,
+# read by the details query (customers.registry.DetailColumn).
+EMBED_SUBSCRIPTIONS = DetailColumn(
+    "subscriptions.state",
+    "SELECT json_build_object("
+    "'settings', (SELECT json_build_array(st.default_trans_status, st.default_bulk_status, "
+    f"st.listed_channels) FROM {table(SubscriptionSettings)} st "
+    f"WHERE st.id = {SubscriptionSettings.SINGLETON_PK}), "
+    "'choices', (SELECT json_agg(json_build_array(sub.channel, sub.priority, sub.account_id, "
+    f"sub.status)) FROM {table(Subscription)} sub WHERE sub.customer_id = {{customer}}))",
+    _subscriptions_fragment,
+    _subscriptions_load,
+)

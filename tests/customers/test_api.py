@@ -510,14 +510,13 @@ def test_details_embeds_are_called_once_and_merged(till_client, org_config):
 
     calls = []
 
-    def points(*, customers, request_context):
-        calls.append([c.pk for c in customers])
-        return {
-            c.pk: {"loyaltyInfo": {"lifetimePurchases": 230}, "pointsSummary": {}}
-            for c in customers
-        }
+    def points(purchases, *, customer):
+        calls.append([customer.pk, purchases])
+        return {"loyaltyInfo": {"lifetimePurchases": purchases}, "pointsSummary": {}}
 
-    registry.detail_embeds.register("test-points", points)
+    # Its subquery is part of the details query; its value comes to `build` for each customer.
+    column = registry.DetailColumn("test.points", "SELECT 230 + 0 * {customer}", points)
+    registry.detail_embeds.register("test-points", column)
     try:
         customer_id = register(till_client, ("mobile", MOBILE)).json()["createdId"]
         body = till_client.get(
@@ -525,7 +524,7 @@ def test_details_embeds_are_called_once_and_merged(till_client, org_config):
         ).json()
     finally:
         registry.detail_embeds._entries.pop("test-points")
-    assert calls == [[customer_id]]
+    assert calls == [[customer_id, 230]]
     assert body["loyaltyInfo"]["lifetimePurchases"] == 230
     assert body["loyaltyInfo"]["loyaltyType"] == "loyalty"  # deep-merged, not replaced
 

@@ -46,7 +46,7 @@ def test_lifetime_purchases_are_regular_bills_less_returns(program, make_custome
 
 
 def test_non_loyalty_customers_have_lifetime_purchases_too(program, make_customer, till):
-    from loyalty.selectors import detail_lifetime_purchases
+    from customers.selectors import SourceRef, customer_get_details
 
     buyer = make_customer(loyalty_type=LoyaltyType.NON_LOYALTY)
     other = make_customer(first_name="Huck")
@@ -54,8 +54,7 @@ def test_non_loyalty_customers_have_lifetime_purchases_too(program, make_custome
         store=till.store, till=till, number="N1", amount=Decimal("230"),
         bill_type=TransactionType.REGULAR, actor=till, customer=buyer,
     )  # fmt: skip
-    fragments = detail_lifetime_purchases(customers=[buyer, other])
-    assert fragments == {
-        buyer.pk: {"loyaltyInfo": {"lifetimePurchases": 230}},
-        other.pk: {"loyaltyInfo": {"lifetimePurchases": 0}},
-    }
+    bodies = customer_get_details(customers=[buyer, other], source=SourceRef("ALL"))
+    assert bodies[buyer.pk]["loyaltyInfo"]["lifetimePurchases"] == 230
+    assert bodies[buyer.pk]["loyaltyInfo"]["loyaltyType"] == LoyaltyType.NON_LOYALTY
+    assert bodies[other.pk]["loyaltyInfo"]["lifetimePurchases"] == 0

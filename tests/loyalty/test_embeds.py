@@ -2,10 +2,16 @@ import json
 from pathlib import Path
 
 from customers import registry
+from customers.selectors import SourceRef, customer_get_details
 from loyalty import services
 from loyalty.models import LedgerKind, Program, Tier
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def embedded(customers, *embed):
+    """The details bodies of these customers with the embeds asked for, by id."""
+    return customer_get_details(customers=customers, source=SourceRef("ALL"), embed=embed)
 
 
 def test_embeds_are_registered():
@@ -17,9 +23,7 @@ def test_embeds_are_registered():
 
 def test_embed_points_has_the_seed_fragment_keys(enrolled):
     enrollment = enrolled(points=120)
-    fragments = registry.detail_embeds.get("points")(
-        customers=[enrollment.customer], request_context={}
-    )
+    fragments = embedded([enrollment.customer], "points")
     sample = json.loads((SAMPLES / "details.embed-points.fragment.json").read_text())
     summary = fragments[enrollment.customer_id]["pointsSummary"]
     assert list(summary) == list(sample["pointsSummary"])
@@ -34,9 +38,7 @@ def test_embed_mlp_has_one_item_per_program_in_the_seed_shape(enrolled, till):
     other = Program.objects.create(id=1219, name="Partner")
     Tier.objects.create(program=other, serial_number=1, name="Tier1")
     services.enrollment_enroll(customer=enrollment.customer, program=other, actor=till)
-    fragments = registry.detail_embeds.get("mlp")(
-        customers=[enrollment.customer], request_context={}
-    )
+    fragments = embedded([enrollment.customer], "mlp")
     sample = json.loads((SAMPLES / "details.embed-mlp.fragment.json").read_text())
     items = fragments[enrollment.customer_id]["loyaltyProgramDetails"]
     assert [item["programId"] for item in items] == [1016, 1219]
@@ -48,12 +50,10 @@ def test_embed_query_counts_do_not_grow_with_customers_or_programs(
     enrolled, till, django_assert_num_queries
 ):
     few = [enrolled(points=5)]
-    embed_mlp = registry.detail_embeds.get("mlp")
-    embed_points = registry.detail_embeds.get("points")
-    with django_assert_num_queries(1):  # enrollments with their programs' tiers
-        embed_mlp(customers=[e.customer for e in few], request_context={})
-    with django_assert_num_queries(1):  # the same, default program joined
-        embed_points(customers=[e.customer for e in few], request_context={})
+    # The details query reads the enrollments (with their programs' tiers) itself.
+    with django_assert_num_queries(1):
+        bodies = embedded([e.customer for e in few], "mlp", "points")
+    assert all("pointsSummary" in body for body in bodies.values())
     many = [enrolled(points=5) for _ in range(8)]
     for program_id in (3001, 3002, 3003):
         program = Program.objects.create(id=program_id, name=str(program_id))
@@ -65,7 +65,7 @@ def test_embed_query_counts_do_not_grow_with_customers_or_programs(
             other.program = program
             services.points_credit(enrollment=other, kind=LedgerKind.GOODWILL, points=1, actor=till)
     with django_assert_num_queries(1):
-        fragments = embed_mlp(customers=[e.customer for e in many], request_context={})
+        fragments = embedded([e.customer for e in many], "mlp", "points")
+    assert len(fragments) == 8
     assert all(len(f["loyaltyProgramDetails"]) == 4 for f in fragments.values())
-    with django_assert_num_queries(1):
-        embed_points(customers=[e.customer for e in many], request_context={})
+    assert all(f["pointsSummary"]["loyaltyPoints"] == 5.0 for f in fragments.values())

@@ -144,30 +144,36 @@ def test_get_query_count_does_not_grow_with_recorded_choices(
 def test_embed_is_one_call_with_constant_queries_for_any_number_of_customers(
     till, django_assert_max_num_queries
 ):
-    from customers import registry
     from customers.models import Customer
+    from customers.selectors import SourceRef, customer_get_details
 
-    embed = registry.detail_embeds.get("subscriptions")
+    def embed(customers):
+        return customer_get_details(
+            customers=customers, source=SourceRef("ALL"), embed=["subscriptions"]
+        )
+
     one = [Customer.objects.create()]
     many = [Customer.objects.create() for _ in range(25)]
     for customer in one + many[:10]:
         _record_many(customer, till, 3)
 
-    with django_assert_max_num_queries(2):  # settings + every customer's choices
-        small = embed(customers=one, request_context={})
-    with django_assert_max_num_queries(2):
-        large = embed(customers=many, request_context={})
+    # The details query reads the settings and every customer's choices itself.
+    with django_assert_max_num_queries(1):
+        small = embed(one)
+    with django_assert_max_num_queries(1):
+        large = embed(many)
 
     assert set(large) == {customer.pk for customer in many}
     assert set(small) == {one[0].pk}
-    fragment = small[one[0].pk]
-    assert list(fragment) == ["subscriptionInfo"]
-    assert list(fragment["subscriptionInfo"]) == ["subscriptions"]
+    assert list(small[one[0].pk]["subscriptionInfo"]) == ["subscriptions"]
+    assert len(small[one[0].pk]["subscriptionInfo"]["subscriptions"]) > len(
+        large[many[-1].pk]["subscriptionInfo"]["subscriptions"]
+    )
 
 
 def test_embed_fragment_has_the_seed_shape(db, bulk_optin_org):
-    from customers import registry
     from customers.models import Customer
+    from customers.selectors import SourceRef, customer_get_details
     from subscriptions.models import SubscriptionSettings
     from tests.subscriptions.conftest import load_sample
 
@@ -177,9 +183,12 @@ def test_embed_fragment_has_the_seed_shape(db, bulk_optin_org):
     assert SubscriptionSettings.load().listed_channels == ["EMAIL", "SMS", "ANDROID", "IOS"]
     customer = Customer.objects.create()
 
-    fragment = registry.detail_embeds.get("subscriptions")(customers=[customer], request_context={})
+    body = customer_get_details(
+        customers=[customer], source=SourceRef("ALL"), embed=["subscriptions"]
+    )[customer.pk]
 
-    assert fragment[customer.pk] == load_sample("details.embed-subscriptions.fragment.json")
+    sample = load_sample("details.embed-subscriptions.fragment.json")
+    assert {"subscriptionInfo": body["subscriptionInfo"]} == sample
 
 
 def test_customer_details_embed_subscriptions_if_the_endpoint_exists(
