@@ -46,7 +46,7 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 
 # Benchmarks (README "Benchmarks"): fill loyalty_bench_<size> databases on the embedded server,
-# run gunicorn + Locust, write bench/results.md. `make bench`: 10k and 100k customers, 5 s runs.
+# run gunicorn + wrk, write bench/results.md. `make bench`: 10k and 100k customers, 5 s runs.
 bench: install
 	$(BIN)/python bench/run.py --customers 100000 --duration 5
 

@@ -79,7 +79,8 @@ def size_table(run: dict) -> list[str]:
         f"### {run['customers']:,} customers",
         "",
         f"Measured {run['measured_at']}, {run['duration']} s per run, gunicorn "
-        f"{run['workers']} sync workers, {run['cpus']} CPUs shared with Locust, cache and rate "
+        f"{run['workers']} sync workers, {run['cpus']} CPUs shared with the load tool "
+        f"({run.get('load_tool', 'Locust')}), cache and rate "
         f"limiter: {run['cache']}. Largest gunicorn worker RSS over the run: "
         f"**{max(run['memory_mb'].values()):.0f} MB**."
         + (

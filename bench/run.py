@@ -6,8 +6,9 @@
 For each data size (the baseline, 10k customers by default, and --customers), it fills
 `loyalty_bench_<size>` if needed (bench/generate.py), starts gunicorn the way production
 does (DEBUG off, `config.wsgi`, several sync workers, Redis cache and rate limiter when
-Redis answers, else the database) on 127.0.0.1, and drives every scenario with Locust,
-headless, for --duration seconds at each concurrency (1, 8, 32 clients). Per scenario and
+Redis answers, else the database) on 127.0.0.1, and drives every scenario with wrk
+(bench/wrk.lua replays requests made from bench/scenarios.py; installed from Debian's
+packages when missing) for --duration seconds at each concurrency (1, 8, 32 clients). Per scenario and
 concurrency: throughput, p50/p95/p99 latency, and their ratio to the floor (`GET
 /v2/_floor/<id>`, one primary-key query behind the same authentication, measured again
 for half the time just before each scenario at the same concurrency, so that the ratio does
@@ -22,12 +23,13 @@ plot of latency against data size) are written from every size measured so far.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
 import secrets
+import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
-DATA = BENCH / "data"  # scratch (git-ignored): Locust log, registration pools
+DATA = BENCH / "data"  # scratch (git-ignored): wrk's log, access logs
 sys.path.insert(0, str(BENCH))
 
 from generate import database_name  # noqa: E402
@@ -313,69 +315,185 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[index]
 
 
-def run_locust(
-    scenario: str, clients: int, duration: float, port: int, env: dict, access: Path | None = None
-) -> dict[str, dict]:
-    """One Locust run; per request name: count, throughput, latency percentiles, failures,
-    and the server time (gunicorn's access log) when `access` is given."""
+# Requests written per second of a run: reads are replayed in a loop; unique writes are
+# sent until used up (no write here comes near 1,000 per second on two cores; a run that
+# used them up says so).
+READS_PER_SECOND = 2500
+WRITES_PER_SECOND = 1000
+# Scenarios whose requests must each be sent once (a new mobile, bill or decision each).
+ONCE = {"register", "register_other_source", "bill", "approve goodwill"}
+
+
+def ensure_wrk() -> str:
+    """wrk's path, installed from Debian's packages when missing (as .ci/run installs
+    Chromium): a load tool in C leaves the two cores to the server, where Locust took a
+    quarter of them."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("  installing wrk (apt-get install wrk) …", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("bench/run.py needs wrk: apt-get install wrk (or brew install wrk)")
+    return found
+
+
+def write_requests(path: Path, calls: list, auth_headers: dict[str, tuple[str, str]]) -> None:
+    """The file bench/wrk.lua replays: each auth's header, then one request a line."""
+    lines = [f"#{auth}\t{header}\t{value}" for auth, (header, value) in auth_headers.items()]
+    for call in calls:
+        body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else ""
+        lines.append(f"{call.method}\t{call.path}\t{call.auth}\t{body}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def auth_headers(principals: dict) -> dict[str, tuple[str, str]]:
+    from generate import TILL_SECRET
+
+    # One till for every client: the Basic secret's slow hash is verified once per worker
+    # process and till, which the runner's warm-up pays.
+    basic = base64.b64encode(f"bench.till001:{TILL_SECRET}".encode()).decode()
+    headers = {
+        "till": ("Authorization", f"Basic {basic}"),
+        "checker": ("Authorization", f"Bearer {principals['checker_key']}"),
+    }
+    for index, session in enumerate(principals["sessions"]):
+        headers[f"session{index}"] = ("Cookie", f"sessionid={session}")
+    return headers
+
+
+def scenario_calls(scenario: str, count: int, ctx, sessions: int) -> list:
+    """`count` requests of the scenario (fewer when its pool runs out); a staff session's
+    requests take the logged-in sessions in turn."""
+    from scenarios import SCENARIOS
+
+    calls = []
+    for index in range(count):
+        if scenario == "register_other_source" and not ctx.other_source_pool:
+            break
+        call = SCENARIOS[scenario](ctx)
+        if call.auth == "session":
+            call.auth = f"session{index % sessions}"
+        calls.append(call)
+    return calls
+
+
+def run_wrk(
+    calls: list,
+    *,
+    once: bool,
+    clients: int,
+    duration: float,
+    port: int,
+    principals: dict,
+    access: Path | None = None,
+    method: str | None = None,
+) -> dict:
+    """One wrk run of these requests: throughput, latency percentiles, failures, and the
+    server time of the `method` lines (all lines: None) that gunicorn's access log got."""
     offset = access.stat().st_size if access and access.exists() else 0
     with tempfile.TemporaryDirectory() as folder:
-        samples_file = Path(folder) / "samples.json"
-        run_env = {**env, "BENCH_SCENARIO": scenario, "BENCH_SAMPLES": str(samples_file)}
+        requests_file, report_file = Path(folder) / "requests", Path(folder) / "report.json"
+        write_requests(requests_file, calls, auth_headers(principals))
         command = [
-            str(ROOT / ".venv/bin/locust"),
-            "-f",
-            str(BENCH / "locustfile.py"),
-            "--headless",
-            "--users",
-            str(clients),
-            "--spawn-rate",
-            str(clients * 10),
-            "--run-time",
-            f"{int(duration)}s",
-            "--host",
+            ensure_wrk(),
+            "-t1",
+            f"-c{clients}",
+            f"-d{int(duration)}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(BENCH / "wrk.lua"),
             f"http://127.0.0.1:{port}",
-            "--only-summary",
-            "--loglevel",
-            "ERROR",
-            "--stop-timeout",
-            "10",
         ]
-        with (DATA / "locust.log").open("a") as log:  # Locust's own summary and errors
-            subprocess.run(
-                command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT, check=False
-            )
-        data = json.loads(samples_file.read_text()) if samples_file.exists() else {}
-    out = {}
-    names = set(data.get("samples", {})) | set(data.get("failures", {}))
-    for name in names:
-        pairs = data.get("samples", {}).get(name, [])
-        ends = sorted(end for end, _ in pairs)
-        latencies = sorted(latency for _, latency in pairs)
-        window = (ends[-1] - ends[0]) if len(ends) > 1 else duration
-        out[name] = {
-            "requests": len(pairs),
-            "rps": (len(pairs) - 1) / window if len(pairs) > 1 and window > 0 else 0.0,
-            "p50": percentile(latencies, 0.50),
-            "p95": percentile(latencies, 0.95),
-            "p99": percentile(latencies, 0.99),
-            "mean": statistics.fmean(latencies) if latencies else float("nan"),
-            "failures": data.get("failures", {}).get(name, 0),
-            "error": data.get("errors", {}).get(name, ""),
+        run_env = {
+            **os.environ,
+            "BENCH_REQUESTS": str(requests_file),
+            "BENCH_MODE": "once" if once else "cycle",
+            "BENCH_REPORT": str(report_file),
         }
+        with (DATA / "wrk.log").open("a") as log:  # wrk's own summary
+            subprocess.run(command, env=run_env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        report = json.loads(report_file.read_text())
+    seconds = report["duration_us"] / 1e6
+    row = {
+        "requests": report["requests"],
+        "rps": report["requests"] / seconds if seconds else 0.0,
+        "p50": report["p50"],
+        "p95": report["p95"],
+        "p99": report["p99"],
+        "mean": report["mean"],
+        "failures": report["failures"] + report["socket_errors"],
+        "error": report["error"],
+        "ran_out": bool(report["exhausted"]),
+    }
     if access is not None and access.exists():
-        # One scenario per run: its requests share a method, but for goodwill (POST raise,
-        # PUT approve).
         by_method = server_times(access, offset)
-        for name, row in out.items():
-            method = {"approve goodwill": "PUT", "raise goodwill": "POST"}.get(name)
-            values = sorted(
-                by_method.get(method, [])
-                if method
-                else [v for values in by_method.values() for v in values]
-            )
-            row["server_p50"] = percentile(values, 0.50)
-            row["server_p95"] = percentile(values, 0.95)
+        values = sorted(
+            by_method.get(method, [])
+            if method
+            else [v for values in by_method.values() for v in values]
+        )
+        row["server_p50"] = percentile(values, 0.50)
+        row["server_p95"] = percentile(values, 0.95)
+    return row
+
+
+def pending_bench_requests(since: float) -> list[int]:
+    """Goodwill requests the raise run left pending, for the approve run to decide."""
+    from datetime import UTC, datetime
+
+    from loyalty.models import Request
+
+    return list(
+        Request.objects.filter(
+            status="PENDING",
+            reason="bench",
+            requested_at__gte=datetime.fromtimestamp(since, UTC),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def run_scenario(
+    scenario: str, clients: int, duration: float, port: int, ctx, principals: dict, access: Path
+) -> dict[str, dict]:
+    """Per request name, the figures of one scenario at one concurrency (goodwill: the
+    raise run, then the approve run deciding the requests it raised)."""
+    from scenarios import SCENARIOS, goodwill_approve
+
+    count = int(duration * (WRITES_PER_SECOND if scenario in ONCE else READS_PER_SECOND))
+    calls = scenario_calls(scenario, count, ctx, len(principals["sessions"]))
+    name = SCENARIOS[scenario](ctx).name if scenario != "register_other_source" else None
+    name = name or "register second source"
+    method = calls[0].method if calls else None
+    started = time.time()
+    out = {
+        name: run_wrk(
+            calls,
+            once=scenario in ONCE,
+            clients=clients,
+            duration=duration,
+            port=port,
+            principals=principals,
+            access=access,
+            method=method,
+        )
+    }
+    if scenario == "goodwill":
+        approvals = [goodwill_approve(pk) for pk in pending_bench_requests(started)]
+        out["approve goodwill"] = run_wrk(
+            approvals,
+            once=True,
+            clients=clients,
+            duration=duration,
+            port=port,
+            principals=principals,
+            access=access,
+            method="PUT",
+        )
     return out
 
 
@@ -396,52 +514,42 @@ def measure(size: int, args: argparse.Namespace) -> dict:
     prewarm_database()
     speed = machine_speed()
     principals = setup_bench_principals()
-    per_run = max(2000, int(args.duration * 300))
-    pool = other_source_pool(per_run * (len(args.concurrency) + 1), size)
+    pool = other_source_pool(args.duration * WRITES_PER_SECOND * len(args.concurrency) + 2, size)
     queries = count_queries(size, principals["checker_key"], pool[:2])
     pool = pool[2:]
 
     env = server_environment(size, use_redis=args.redis)
-    env.update(
-        {
-            "BENCH_CUSTOMERS": str(size),
-            "BENCH_CHECKER_KEY": principals["checker_key"],
-            "BENCH_SESSIONS": ",".join(principals["sessions"]),
-        }
-    )
     # A SIGTERM (Ctrl-C's cousin) still stops gunicorn through the `finally` below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     server = start_server(size, args.port, args.workers, env)
     sampler = MemorySampler(server.pid)
     sampler.start()
     results: dict[str, dict] = {}
+    from scenarios import Context
+
+    ctx = Context(customers=size, other_source_pool=pool)
+
+    def floor_run(clients: int, seconds: float) -> dict:
+        return run_scenario("floor", clients, seconds, args.port, ctx, principals, None)
+
     try:
         sampler.label = "warm-up"
         # Each worker's first calls verify the till's secret (a slow hash) and load lazily
         # what the views need: 10 s, so that the first measured run is not the warm-up.
-        run_locust("floor", max(args.concurrency), 10, args.port, env)
+        floor_run(max(args.concurrency), 10)
         for scenario in args.scenarios:
             results[scenario] = {}
             for clients in args.concurrency:
-                sampler.label = scenario
-                run_env = dict(env)
-                if scenario == "register_other_source":
-                    pool_file = DATA / f"pool-{size}"
-                    pool_file.write_text("\n".join(f"{c}:{src}" for c, src in pool[:per_run]))
-                    pool = pool[per_run:]
-                    run_env["BENCH_POOL_FILE"] = str(pool_file)
                 if scenario != "floor":
                     # The floor again, just before, at the same concurrency: the machine's
                     # speed drifts by a third within minutes here, so a ratio to a floor
                     # measured at the start of the run would measure the drift.
                     sampler.label = "floor"
-                    adjacent = run_locust(
-                        "floor", clients, max(5, args.duration // 2), args.port, env
-                    )
+                    adjacent = floor_run(clients, max(5, args.duration // 2))
                     results[scenario].setdefault("_floor", {})[str(clients)] = adjacent
-                    sampler.label = scenario
-                outcome = run_locust(
-                    scenario, clients, args.duration, args.port, run_env, access_log(size)
+                sampler.label = scenario
+                outcome = run_scenario(
+                    scenario, clients, args.duration, args.port, ctx, principals, access_log(size)
                 )
                 results[scenario][str(clients)] = outcome
                 summary = ", ".join(
@@ -451,13 +559,13 @@ def measure(size: int, args: argparse.Namespace) -> dict:
                         if row["failures"]
                         else ""
                     )
+                    + (" (requests used up before the end)" if row.get("ran_out") else "")
                     for name, row in sorted(outcome.items())
                 )
                 print(f"  {size:>9,} {scenario:22} {clients:>2} clients  {summary}", flush=True)
     finally:
         sampler.stop.set()
         stop_server(server)
-        (DATA / f"pool-{size}").unlink(missing_ok=True)
     return {
         "customers": size,
         "workers": args.workers,
@@ -465,6 +573,7 @@ def measure(size: int, args: argparse.Namespace) -> dict:
         "concurrency": list(args.concurrency),
         "cache": "redis" if args.redis else "database",
         "cpus": os.cpu_count(),
+        "load_tool": "wrk, one thread",
         "python_loop_ms": speed,
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": args.command_line,

@@ -1,4 +1,4 @@
-"""The benchmark's scenarios as requests: used by the load (bench/locustfile.py) and by the
+"""The benchmark's scenarios as requests: used by the load (bench/run.py writes them for bench/wrk.lua) and by the
 query count (bench/run.py calls each once through Django's test client).
 
 A scenario builds `Call(method, path, body, name, auth)`; `auth` is "till" (HTTP Basic of
