@@ -14,12 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config import codes
 from config.errors import DomainError, DomainErrors, Warnings
+from config.rows import columns, instances, table
 from customers import registry
 from customers.audit import Actor, audit_context, created_by, modified_by
 from customers.models import (
@@ -349,11 +349,20 @@ def _lock_identifier_values(identifiers: list[tuple[str, str]]) -> None:
         )
 
 
+# Fixed text whatever the number of identifiers (so it stays prepared): each (type, value)
+# pair probes `identifier_type_value`.
+_OWNERS_SQL = (
+    f"SELECT {columns(Identifier, 'i')} FROM {table(Identifier)} i "
+    "JOIN unnest(%s::text[], %s::text[]) AS wanted(type, value) "
+    "ON i.type = wanted.type AND i.value = wanted.value ORDER BY i.customer_id, i.id"
+)
+
+
 def _owners(identifiers: list[tuple[str, str]]) -> list[Identifier]:
-    condition = Q()
-    for type_, value in identifiers:
-        condition |= Q(type=type_, value=value)
-    return list(Identifier.objects.filter(condition).order_by("customer_id", "id"))
+    """The identifiers already holding these (type, value) pairs, in any source."""
+    types = [type_ for type_, _ in identifiers]
+    values = [value for _, value in identifiers]
+    return instances(Identifier, _OWNERS_SQL, [types, values])
 
 
 def _in_source(identifier: Identifier, ref: SourceRef) -> bool:
