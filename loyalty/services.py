@@ -254,13 +254,15 @@ def _post_points(
             **_actor_fields(actor, "actor_till", "actor_user"),
         )
         deltas = figure_deltas(kind, points, purchase_amount)
-        Enrollment.objects.filter(pk=locked.pk).update(
-            **{name: F(name) + delta for name, delta in deltas.items()}
-        )
-        # The row stays locked to the commit: these are the figures the update wrote.
+        # The row stays locked to the commit: these are the figures the update writes.
         for name, delta in deltas.items():
             setattr(locked, name, getattr(locked, name) + delta)
+        changes: dict = {name: F(name) + delta for name, delta in deltas.items()}
+        tier_before = locked.tier_id
         tier_recalculate(enrollment=locked)
+        if locked.tier_id != tier_before:  # an upgrade: the same UPDATE writes it
+            changes.update(tier=locked.tier, tier_expiry_date=locked.tier_expiry_date)
+        Enrollment.objects.filter(pk=locked.pk).update(**changes)
         for name in Enrollment.FIGURES + ("tier_id", "tier_expiry_date"):
             setattr(enrollment, name, getattr(locked, name))
         return entry
@@ -371,9 +373,10 @@ def points_redeem(
 
 
 def tier_recalculate(*, enrollment: Enrollment) -> Tier | None:
-    """Upgrade to the highest tier whose threshold the enrollment reached (never down).
+    """Upgrade to the highest tier whose threshold the enrollment's figures reached (never
+    down): sets `tier` and `tier_expiry_date` on the instance, which the caller writes.
 
-    Called under the enrollment lock by every ledger posting.
+    Called under the enrollment lock by every ledger posting, before its one UPDATE.
     """
     current_serial = enrollment.tier.serial_number if enrollment.tier_id else 0
     found = instances(
@@ -395,9 +398,6 @@ def tier_recalculate(*, enrollment: Enrollment) -> Tier | None:
         return enrollment.tier
     enrollment.tier = reached
     enrollment.tier_expiry_date = _tier_expiry(reached, timezone.now())
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        tier=reached, tier_expiry_date=enrollment.tier_expiry_date
-    )
     return reached
 
 

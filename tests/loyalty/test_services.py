@@ -54,6 +54,26 @@ def test_tier_upgrades_on_lifetime_points(enrolled, till):
     assert enrollment.tier_expiry_date is not None
 
 
+def test_a_posting_that_upgrades_the_tier_costs_no_more_queries(enrolled, till):
+    from django.test.utils import CaptureQueriesContext
+
+    # given: two Silver enrollments, one 10 points from Gold (1000 lifetime points)
+    staying, upgrading = enrolled(points=10), enrolled(points=990)
+    counts = []
+    for enrollment in (staying, upgrading):
+        with CaptureQueriesContext(connection) as captured:
+            services.points_credit(
+                enrollment=enrollment, kind=LedgerKind.GOODWILL, points=10, actor=till
+            )
+        counts.append(len(captured.captured_queries))
+    # then: the upgrade is written by the posting's one UPDATE of the enrollment
+    assert counts[0] == counts[1]
+    staying.refresh_from_db()
+    upgrading.refresh_from_db()
+    assert (staying.tier.name, upgrading.tier.name) == ("Silver", "Gold")
+    assert upgrading.lifetime_points == 1000 and upgrading.tier_expiry_date is not None
+
+
 def test_ledger_update_and_delete_are_refused_by_the_database(enrolled):
     enrollment = enrolled(points=10)
     entry_id = LedgerEntry.objects.get(enrollment=enrollment).pk
