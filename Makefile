@@ -51,7 +51,7 @@ bench: install
 	$(BIN)/python bench/run.py --customers 100000 --duration 5
 
 bench-full: install
-	$(BIN)/python bench/run.py --customers 1000000 --duration 20
+	$(BIN)/python bench/run.py --customers 1000000 --duration 15
 
 bench-customers: migrate
 	$(BIN)/python bench/customers.py --customers 100000

@@ -175,3 +175,54 @@ def test_a_cache_with_atomic_increments_is_used_instead_of_the_table(settings, s
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert_throttled(answers[-1], window_seconds=3600)
     assert RateLimitCounter.objects.count() == 0
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason=f"no Redis at {REDIS_URL}")
+def test_with_redis_each_window_is_one_counter_that_expires_with_it(settings, store, till_client):
+    # given: the production cache, Redis, under a prefix of this test run's own
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    from config.models import RateLimitCounter
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    store.throttle_rate = "2/hour"
+    store.save()
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        # when: the till sends three requests
+        answers = [till_client.get(PING) for _ in range(3)]
+        # then: the third is refused, and the window's counter (INCR + EXPIRE NX in one
+        # round trip) holds the three hits and ends with the window
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert_throttled(answers[-1], window_seconds=3600)
+        keys = client.keys(f"{prefix}:*throttle:till:*")
+        assert len(keys) == 1
+        assert int(client.get(keys[0])) == 3
+        assert 0 < client.ttl(keys[0]) <= 3601
+        assert RateLimitCounter.objects.count() == 0
+    finally:
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+        caches["default"].close()
