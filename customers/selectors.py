@@ -201,9 +201,9 @@ def _like_prefix(prefix: str) -> str:
 # total, and for the page only, each customer's profiles and matching identifiers as JSON.
 # Hand-written for the same reason as `_details_sql`: the ORM version of the last two
 # (two querysets with their joins) cost more CPU to build than the whole query runs.
-# The matches are kept (MATERIALIZED) and counted apart from the page: a `count(*) OVER ()`
-# window on them, and joins on the accounts, cost PostgreSQL half again as much
-# (6.5 against 4.4 ms for a 4-letter name prefix at 1M customers, bench/notes.md).
+# The matches are kept (MATERIALIZED) and counted apart from the page, rather than by a
+# `count(*) OVER ()` window that sorts them all with their counts; accounts are looked up
+# by primary key rather than hash-joined once per customer of the page.
 _SEARCH_SQL = """
 WITH matched AS MATERIALIZED (
     SELECT customer_id FROM customers_sourceprofile
