@@ -94,7 +94,8 @@ def instances(
 ) -> list[M]:
     """One instance per row of `sql`, which selects `columns(model, ...)`, then the columns
     of each relation in `joined` (`"store"`, `"till__store"`: what `select_related` would
-    follow, None when its primary key is NULL), then `extra`."""
+    follow, a path after the relations it goes through; None when its primary key is
+    NULL), then `extra`."""
     relations = [_relation(model, path) for path in joined]
     rows = fetchall(sql, params)
     found = []
