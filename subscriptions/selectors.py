@@ -83,6 +83,16 @@ LEFT JOIN {table(Subscription)} sub ON sub.customer_id = ANY(%s)
 """
 
 
+def _settings(saved: tuple | list | None) -> SubscriptionSettings:
+    """The org's settings from their (trans, bulk, listed channels) as read, or the unsaved
+    defaults when never saved (as `SubscriptionSettings.load`)."""
+    settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
+    if saved is not None:
+        settings.default_trans_status, settings.default_bulk_status, listed = saved
+        settings.listed_channels = listed
+    return settings
+
+
 def subscription_state_for_customers(
     customer_ids: Iterable[int],
 ) -> dict[int, list[SubscriptionState]]:
@@ -91,11 +101,7 @@ def subscription_state_for_customers(
     recorded: dict[int, list[Subscription]] = {customer_id: [] for customer_id in ids}
     rows = fetchall(_STATE_SQL, [SubscriptionSettings.SINGLETON_PK, ids])
     trans, bulk, listed = rows[0][:3]
-    settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
-    if listed is not None:  # saved: else the unsaved defaults, as `SubscriptionSettings.load`
-        settings.default_trans_status = trans
-        settings.default_bulk_status = bulk
-        settings.listed_channels = listed
+    settings = _settings(None if listed is None else (trans, bulk, listed))
     for *_, customer_id, channel, priority, account_id, status in rows:
         if customer_id is not None:
             recorded[customer_id].append(
@@ -146,12 +152,7 @@ def subscription_log_count(*, customer_id: int) -> int:
 
 
 def _subscriptions_load(value: dict) -> list[SubscriptionState]:
-    settings = SubscriptionSettings(pk=SubscriptionSettings.SINGLETON_PK)
-    if value["settings"] is not None:  # saved: else the unsaved defaults
-        trans, bulk, listed = value["settings"]
-        settings.default_trans_status = trans
-        settings.default_bulk_status = bulk
-        settings.listed_channels = listed
+    settings = _settings(value["settings"])
     recorded = [
         Subscription(channel=channel, priority=priority, account_id=account_id, status=status)
         for channel, priority, account_id, status in value["choices"] or []
