@@ -151,6 +151,11 @@ def _tiers_from_json(rows: list[dict] | None) -> list[Tier]:
     return [_from_json(Tier, row) for row in rows or []]
 
 
+def _current_tier(enrollment: Enrollment, program_tiers: list[Tier]) -> Tier | None:
+    """The enrollment's tier, taken from its program's tiers rather than joined."""
+    return next((tier for tier in program_tiers if tier.pk == enrollment.tier_id), None)
+
+
 def _slab_fields(enrollment: Enrollment, program_tiers: list[Tier]) -> dict:
     current = enrollment.tier
     serial = current.serial_number if current else -1
@@ -229,7 +234,7 @@ def enrollments_with_tiers(
             tiers[enrollment.program_id] = _tiers_from_json(enrollment.program_tiers)
         del enrollment.program_tiers
         program_tiers = tiers[enrollment.program_id]
-        enrollment.tier = next((t for t in program_tiers if t.pk == enrollment.tier_id), None)
+        enrollment.tier = _current_tier(enrollment, program_tiers)
     return enrollments, tiers
 
 
@@ -260,7 +265,7 @@ def _enrollments_load(rows: list[dict] | None) -> list[tuple[Enrollment, list[Ti
         enrollment = _from_json(Enrollment, row["enrollment"])
         enrollment.in_default_program = row["in_default_program"]
         program_tiers = _tiers_from_json(row["tiers"])
-        enrollment.tier = next((t for t in program_tiers if t.pk == enrollment.tier_id), None)
+        enrollment.tier = _current_tier(enrollment, program_tiers)
         loaded.append((enrollment, program_tiers))
     return loaded
 

@@ -113,7 +113,7 @@ def _end_of_day(moment: datetime) -> datetime:
 
 
 # The reads of a registration and of every ledger posting are hand-written (config.rows):
-# with the ORM's query building they were a third of a registration's CPU.
+# with the ORM's query building they were about a quarter of a registration's CPU.
 @functools.cache
 def _sql(text: str) -> str:
     """`text` with `{enrollment}`, `{program}`, `{tier}`, `{series}` as quoted tables."""
