@@ -254,3 +254,12 @@ DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN")
 # A registration date (attributionV2.createDate) further in the past or future answers 1034.
 REGISTRATION_MAX_PAST_DAYS = int(os.environ.get("REGISTRATION_MAX_PAST_DAYS", "3650"))
 REGISTRATION_MAX_FUTURE_DAYS = int(os.environ.get("REGISTRATION_MAX_FUTURE_DAYS", "1"))
+# A loyalty customer registers with at least one of mobile, e-mail and external id (seed
+# code 1007); off: any identifier will do. Non-loyalty customers always need a mobile or an
+# e-mail (1045).
+REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED = env_bool(
+    "REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED", True
+)
+# How many times a write service runs when PostgreSQL aborts it for a deadlock or a
+# serialization failure (config/transactions.py); after the last: 409 in the envelope.
+LOCK_CONFLICT_ATTEMPTS = int(os.environ.get("LOCK_CONFLICT_ATTEMPTS", "5"))
