@@ -291,7 +291,8 @@ class RequestsView(APIView):
             "Requests of every type, PENDING first (oldest first), then decided ones (most "
             "recently decided first). Filters: `type` (9006 if unknown), `baseType` (9008), "
             "`status` (9020), `customerId`, `storeCode`, `requester` (till code or user name), "
-            "`startDate` / `endDate` (made on or between, 9030 if not YYYY-MM-DD); `limit` / "
+            "`startDate` / `endDate` (made on or between, YYYY-MM-DD: 8112 / 8113 when not a "
+            "date, 1216 a date in another format, 8115 startDate after endDate); `limit` / "
             "`offset` (8101 / 8100 / 8102). Tills and staff who make, check or view requests."
         ),
         parameters=LIST_PARAMETERS,
@@ -478,7 +479,8 @@ class CustomerChangeRequestsView(APIView):
             "(`transactionId` for retro claims). `changeType` narrows to EMAIL, MOBILE, "
             "EXTERNAL_ID, MERGE, ADDRESS, MOBILE_REALLOC, COUPON, POINTS, TIER or RETRO "
             "(ADDRESS and TIER changes are not made through requests: empty list; anything "
-            "else 9008); `startDate` / `endDate` (YYYY-MM-DD, 9030 if not), `startId` / "
+            "else 9008); `startDate` / `endDate` (YYYY-MM-DD: 8112 / 8113 when not a date, "
+            "1216 a date in another format, 8115 startDate after endDate), `startId` / "
             "`endId` (request ids, inclusive), `offset`, `limit`. Unknown customer 816."
         ),
         parameters=[
