@@ -31,3 +31,7 @@ class LoyaltyConfig(AppConfig):
 
         registry.erasure_steps.register("requests", request_services.requests_erase_personal_data)
         registry.merge_steps.register("requests", request_services.requests_merge, order=45)
+        from customers.invariants import register
+        from loyalty.invariants import CHECKS
+
+        register(CHECKS)
