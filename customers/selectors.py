@@ -155,7 +155,8 @@ def customers_lock(
     merged by a concurrent transaction while we waited for its lock is followed in turn.
     Locks are taken before any other aggregate's (enrollments, requests), after the advisory
     locks on identifier values (`customers.services.identifier_values_lock`)."""
-    asked = sorted({int(pk) for pk in customer_ids})
+    # Ids beyond bigint are no customer (and would be compared as numeric, by a scan).
+    asked = sorted({int(pk) for pk in customer_ids if 0 < int(pk) <= BIGINT_MAX})
     if not asked:
         return {}
     rows = instances(Customer, _LOCK_SQL, [follow_merges, asked], extra=("d_asked",))

@@ -149,8 +149,11 @@ def request_get(*, request_id: Any) -> Request:
 def customer_requests(
     *, customer_id: int, filters: RequestFilters, page: Page, base_types: list[str] | None = None
 ) -> tuple[list[Request], int]:
-    """A customer's requests, newest first (the seed's history order)."""
-    requests = _filtered(filters).filter(customer_id=customer_id)
+    """A customer's requests, newest first (the seed's history order), with those of the
+    customers merged into it: their history is the person's (their pending ones moved)."""
+    requests = _filtered(filters).filter(
+        Q(customer_id=customer_id) | Q(customer__merged_into_id=customer_id)
+    )
     if base_types is not None:
         requests = requests.filter(base_type__in=base_types)
     total = requests.count()

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.customers.conftest import bukl_till, org_config, register  # noqa: F401 (fixtures)
-from tests.requests.conftest import CHECK, MAKE, client_for, staff
+from tests.requests.conftest import CHECK, MAKE, client_for, program, staff  # noqa: F401
 
 MOBILE_A = "919845000001"
 MOBILE_B = "919845000002"
@@ -46,21 +46,6 @@ def planted(db):
 
 
 @pytest.fixture
-def program(db):
-    from loyalty.models import Program, Tier
-
-    program = Program.objects.create(
-        id=1016,
-        name="Default program",
-        is_default=True,
-        points_per_currency_unit=Decimal("1"),
-        points_validity_days=365,
-    )
-    Tier.objects.create(program=program, serial_number=1, name="Silver")
-    return program
-
-
-@pytest.fixture
 def supervisor(db):
     return staff("supervisor", MAKE + CHECK)
 
@@ -92,3 +77,30 @@ def merge(victim_id: int, survivor_id: int, actor) -> None:
     from customers.services import customer_merge
 
     customer_merge(victim_id=victim_id, survivor_id=survivor_id, actor=actor)
+
+
+def made_request(client, **body) -> int:
+    """A request made through `POST /v2/requests`; its id."""
+    made = client.post("/v2/requests", body, format="json")
+    assert made.status_code == 200, made.json()
+    return made.json()["createdId"]
+
+
+def enrolled(customer, in_program, points: int = 0):
+    """An enrollment with `points` credited by one ledger entry, written directly (for
+    tests of what the database and the checks see)."""
+    from loyalty.models import Enrollment, LedgerEntry, LedgerKind
+
+    enrollment = Enrollment.objects.create(customer=customer, program=in_program, loyalty_id=1)
+    if points:
+        LedgerEntry.objects.create(
+            enrollment=enrollment,
+            customer=customer,
+            program=in_program,
+            kind=LedgerKind.GOODWILL,
+            points=Decimal(points),
+        )
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            loyalty_points=Decimal(points), lifetime_points=Decimal(points)
+        )
+    return enrollment

@@ -8,7 +8,7 @@ from django.test import Client
 from customers.models import CommChannel
 from loyalty.models import Request
 from tests.console.conftest import AGENT_PERMS, make_staff
-from tests.invariants.conftest import MOBILE_A, MOBILE_B, MOBILE_C, created
+from tests.invariants.conftest import MOBILE_A, MOBILE_B, MOBILE_C, created, made_request
 
 CHECKER = (
     *AGENT_PERMS,
@@ -53,20 +53,15 @@ def channels(customer_id, type_="mobile"):
 
 
 def change_request(client, customer_id, old, new):
-    made = client.post(
-        "/v2/requests",
-        {
-            "type": "CHANGE_IDENTIFIER",
-            "baseType": "MOBILE",
-            "customerId": customer_id,
-            "source": "INSTORE",
-            "oldValue": old,
-            "newValue": new,
-        },
-        format="json",
+    return made_request(
+        client,
+        type="CHANGE_IDENTIFIER",
+        baseType="MOBILE",
+        customerId=customer_id,
+        source="INSTORE",
+        oldValue=old,
+        newValue=new,
     )
-    assert made.status_code == 200, made.json()
-    return made.json()["createdId"]
 
 
 @pytest.fixture
@@ -124,22 +119,16 @@ def test_a_reallocated_mobile_leaves_its_former_holder_with_its_channel(
 ):
     holder = register_with_channel(till_client, MOBILE_A, "old@example.com")
     receiver = register_with_channel(till_client, MOBILE_B, "new@example.com")
-    made = till_client.post(
-        "/v2/requests",
-        {
-            "type": "CHANGE_IDENTIFIER",
-            "baseType": "MOBILE_REALLOC",
-            "customerId": receiver,
-            "mobile": MOBILE_A,
-            "fromCustomerId": holder,
-        },
-        format="json",
+    request_id = made_request(
+        till_client,
+        type="CHANGE_IDENTIFIER",
+        baseType="MOBILE_REALLOC",
+        customerId=receiver,
+        mobile=MOBILE_A,
+        fromCustomerId=holder,
     )
-    assert made.status_code == 200, made.json()
 
-    supervisor_client.put(
-        "/v2/requests", [{"id": made.json()["createdId"], "status": "APPROVED"}], format="json"
-    )
+    supervisor_client.put("/v2/requests", [{"id": request_id, "status": "APPROVED"}], format="json")
 
     assert Request.objects.get().status == "APPROVED"
     assert channels(holder) == []  # no more messages to a number that is not theirs
@@ -148,18 +137,9 @@ def test_a_reallocated_mobile_leaves_its_former_holder_with_its_channel(
 
 
 def _merge_request(client, survivor, victim):
-    made = client.post(
-        "/v2/requests",
-        {
-            "type": "CHANGE_IDENTIFIER",
-            "baseType": "MERGE",
-            "customerId": survivor,
-            "victimId": victim,
-        },
-        format="json",
+    return made_request(
+        client, type="CHANGE_IDENTIFIER", baseType="MERGE", customerId=survivor, victimId=victim
     )
-    assert made.status_code == 200, made.json()
-    return made.json()["createdId"]
 
 
 def test_an_approved_merge_leaves_one_primary_mobile(till_client, supervisor_client, org_config):

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from customers.models import CommChannel, Customer, Identifier, Source, SourceProfile
 from loyalty.models import Enrollment, LedgerEntry, LedgerKind, Program, Request
 from subscriptions.models import Subscription
+from tests.invariants.conftest import enrolled
 
 EVERY_CHECK = {
     "identifier_one_holder",
@@ -49,22 +50,6 @@ def identifier(profile, type_, value, customer=None) -> Identifier:
         type=type_,
         value=value,
     )
-
-
-def enrolled(customer, program, points=0) -> Enrollment:
-    enrollment = Enrollment.objects.create(customer=customer, program=program, loyalty_id=1)
-    if points:
-        LedgerEntry.objects.create(
-            enrollment=enrollment,
-            customer=customer,
-            program=program,
-            kind=LedgerKind.GOODWILL,
-            points=Decimal(points),
-        )
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            loyalty_points=Decimal(points), lifetime_points=Decimal(points)
-        )
-    return enrollment
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from customers.models import CommChannel, Customer, Identifier, Source, SourceProfile
 from loyalty.models import Enrollment, LedgerEntry, LedgerKind, Request
 from subscriptions.models import Subscription
+from tests.invariants.conftest import enrolled
 
 
 def customer_with(mobile: str | None = None, source: str = Source.INSTORE) -> Customer:
@@ -105,17 +106,7 @@ def test_a_customer_holding_anything_cannot_be_marked_merged(db, till):
     program = Program.objects.create(id=1, name="P")
     with_profile = customer_with()
     with_points = Customer.objects.create()
-    enrollment = Enrollment.objects.create(customer=with_points, program=program, loyalty_id=2)
-    LedgerEntry.objects.create(
-        enrollment=enrollment,
-        customer=with_points,
-        program=program,
-        kind=LedgerKind.GOODWILL,
-        points=Decimal(5),
-    )
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        loyalty_points=Decimal(5), lifetime_points=Decimal(5)
-    )
+    enrolled(with_points, program, points=5)
     with_request = Customer.objects.create()
     Request.objects.create(
         type="GOODWILL", base_type="POINTS", customer=with_request, requested_by_till=till

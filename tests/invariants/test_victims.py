@@ -10,7 +10,15 @@ from customers.models import Customer
 from loyalty.models import Enrollment, LedgerKind, PointsTransfer, Request
 from loyalty.models import Transaction as Bill
 from tests.console.conftest import AGENT_PERMS, make_staff
-from tests.invariants.conftest import MOBILE_A, MOBILE_B, codes_of, created, merge, register
+from tests.invariants.conftest import (
+    MOBILE_A,
+    MOBILE_B,
+    codes_of,
+    created,
+    made_request,
+    merge,
+    register,
+)
 from tests.requests.test_goodwill import goodwill_body
 
 
@@ -162,17 +170,13 @@ def test_a_pending_merge_of_the_two_customers_ends_superseded(
 ):
     survivor = created(register(till_client, ("mobile", MOBILE_A)))
     victim = created(register(till_client, ("mobile", MOBILE_B)))
-    made = till_client.post(
-        "/v2/requests",
-        {
-            "type": "CHANGE_IDENTIFIER",
-            "baseType": "MERGE",
-            "customerId": survivor,
-            "victimId": victim,
-        },
-        format="json",
+    made_request(
+        till_client,
+        type="CHANGE_IDENTIFIER",
+        baseType="MERGE",
+        customerId=survivor,
+        victimId=victim,
     )
-    assert made.status_code == 200, made.json()
 
     merge(victim, survivor, till)  # merged another way (changeIdentifier, another request)
 
