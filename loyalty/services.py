@@ -379,9 +379,23 @@ def points_debit(
 
 @atomic_with_retry
 def points_redeem(
-    *, enrollment: Enrollment, points: Decimal | int, actor: Actor, reason: str = ""
+    *,
+    enrollment: Enrollment,
+    points: Decimal | int,
+    actor: Actor,
+    reason: str = "",
+    warnings: Warnings | None = None,
 ) -> LedgerEntry:
-    ensure_writable(customer_lock(customer_id=enrollment.customer_id))
+    """Redeem points (more than the balance: 803). I2: a merge victim's enrollment stands
+    for its survivor's in the same program (warning 8069), where the points went."""
+    customer = customer_lock(
+        customer_id=enrollment.customer_id, follow_merges=True, warnings=warnings
+    )
+    ensure_writable(customer)
+    if customer.pk != enrollment.customer_id:
+        enrollment = _enrollment_of(customer.pk, enrollment.program_id)
+        if enrollment is None:
+            raise DomainError(803)
     return points_debit(
         enrollment=enrollment,
         kind=LedgerKind.REDEMPTION,

@@ -221,3 +221,22 @@ def test_the_console_edit_of_a_victim_goes_to_its_survivor(console_agent, merged
 
     assert response.redirect_chain[-1][0] == f"/admin/customers/customer/{survivor}/edit/"
     assert "(code 8069)" in response.content.decode()
+
+
+def test_a_redemption_on_a_victims_enrollment_redeems_on_its_survivors(merged, program, till):
+    from config.errors import Warnings
+    from loyalty.services import points_redeem
+
+    survivor, victim, _ = merged
+    warnings = Warnings()
+
+    entry = points_redeem(
+        enrollment=Enrollment.objects.get(customer_id=victim, program=program),
+        points=20,
+        actor=till,
+        warnings=warnings,
+    )
+
+    assert entry.customer_id == survivor
+    assert (balance(survivor, program), balance(victim, program)) == (30, 0)
+    assert [w["code"] for w in warnings] == [8069]
