@@ -601,6 +601,17 @@ _EFFECTS: dict[str, Callable[..., None]] = {
 }
 
 
+def requests_lock(condition: Q) -> list[Request]:
+    """I5: the one way a service locks requests: in primary-key order, after the locks of
+    the customers they name (and of their identifier values), never before them."""
+    return list(
+        Request.objects.select_for_update(of=("self",))
+        .select_related("requested_by_user")
+        .filter(condition)
+        .order_by("pk")
+    )
+
+
 def requests_merge(
     *, victim: Customer, survivor: Customer, actor: Actor, warnings: Warnings
 ) -> None:
@@ -608,10 +619,8 @@ def requests_merge(
     subject or as the other customer, become the survivor's; one that then names the
     survivor twice (a merge or a reallocation between the two) has nothing left to do and
     ends FAILED (9029) with the merge as its reason. Decided requests keep their history."""
-    pending = (
-        Request.objects.select_for_update()
-        .filter(Q(customer=victim) | Q(other_customer=victim), status=RequestStatus.PENDING)
-        .order_by("pk")
+    pending = requests_lock(
+        (Q(customer=victim) | Q(other_customer=victim)) & Q(status=RequestStatus.PENDING)
     )
     now = timezone.now()
     for request in pending:
@@ -641,10 +650,9 @@ def requests_erase_personal_data(*, customer: Customer, actor: Actor, reason: st
     """Erasure step (`customers.registry.erasure_steps`): empty the identifier values copied
     into the payloads of the customer's requests (as maker's customer or as the other one).
     A pending identifier change then fails its re-check (9012) if approved."""
-    requests = (
-        Request.objects.select_for_update()
-        .filter(Q(customer=customer) | Q(other_customer=customer))
-        .filter(
+    requests = requests_lock(
+        (Q(customer=customer) | Q(other_customer=customer))
+        & Q(
             base_type__in=[
                 RequestBaseType.MOBILE,
                 RequestBaseType.EMAIL,
@@ -652,7 +660,6 @@ def requests_erase_personal_data(*, customer: Customer, actor: Actor, reason: st
                 RequestBaseType.MOBILE_REALLOC,
             ]
         )
-        .order_by("pk")
     )
     for request in requests:
         payload = dict(request.payload)
@@ -920,11 +927,7 @@ def _decide(
         locked = _request_locks(
             base_type=named.base_type, payload=named.payload, customer_ids=customer_ids
         )
-        request = (
-            Request.objects.select_for_update(of=("self",))
-            .select_related("requested_by_user")
-            .get(pk=pk)
-        )
+        request = requests_lock(Q(pk=pk))[0]
         # A merge committed meanwhile moved it to the survivor: lock that one as well
         # (rarely out of order; a deadlock then is retried whole).
         moved = {request.customer_id, *_payload_customer_ids(request.payload)} - {
