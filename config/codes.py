@@ -111,6 +111,10 @@ ENTRIES: list[StatusCode] = [
     # project code: not in seeds. A body sent with a Content-Type the endpoint does not
     # parse (send application/json).
     _err(415, "Unsupported media type", 415),
+    # project code: not in seeds. A write that met concurrent writers of the same rows
+    # (a deadlock or serialization failure) on every one of its attempts
+    # (config.transactions): the caller may send it again.
+    _err(409, "The change met concurrent changes of the same records; retry it", 409),
     # project code: not in seeds. The 422 answer names what differed (body or query).
     _err(422, "Idempotency key reused with a different request", 422),
     # project code: not in seeds

@@ -205,7 +205,26 @@ SPECTACULAR_SETTINGS = {
         "(till code and secret) or `Authorization: Bearer <api key>`. Writes (POST/PUT/PATCH) "
         "accept an optional `Idempotency-Key` header: a retry with the same key and body "
         "replays the first response (header `Idempotent-Replayed: true`), the same key with "
-        "a different body answers 422. Each till is rate limited (429 with `Retry-After`)."
+        "a different body answers 422. Each till is rate limited (429 with `Retry-After`).\n\n"
+        "**Merge victims.** A customer merged into another (the victim) holds nothing any "
+        "more: its identifiers, profiles, channels, points, bills, coupons, pending requests "
+        "and subscriptions are the survivor's. An id of a victim that a store still holds is "
+        "answered as follows, the same in the staff console. Reads (details, lookup details, "
+        "loyaltyDetails, ledger, transactions, coupons, pointsTransfers, subscriptions, "
+        "requests) answer the survivor with warnings 8069 and 91009. Writes that carry on "
+        "the person's activity go to the survivor with warning 8069: `PUT /v2/customers/{id}` "
+        "(update: `createdId` is the survivor's), `POST /v2/points/transfer` (either side; "
+        "9206 when both then name the survivor), `POST /v2/transactions` (a REGULAR bill by "
+        "`userId`), `POST /v2/requests` (goodwill, retro, identifier change, reallocation "
+        "made for the survivor; a victim named as `fromCustomerId` too) and "
+        "`POST /v2/customers/{id}/subscriptions` (with 91009 too, as it answers the state). "
+        "Writes that decide about one account are refused, naming the survivor: "
+        "`changeIdentifier` and `PUT .../status` with 8067, a merge naming a victim with "
+        "9027 (victim) / 9023 (survivor), an erasure with 8067. A pending request of a "
+        "customer becomes its survivor's when it is merged.\n\n"
+        "**Concurrency.** Writes lock the rows they change in one global order and are "
+        "retried whole when PostgreSQL still reports a deadlock; a write that met concurrent "
+        "writers on every attempt answers 409 (code 409): send it again."
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -254,3 +273,12 @@ DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN")
 # A registration date (attributionV2.createDate) further in the past or future answers 1034.
 REGISTRATION_MAX_PAST_DAYS = int(os.environ.get("REGISTRATION_MAX_PAST_DAYS", "3650"))
 REGISTRATION_MAX_FUTURE_DAYS = int(os.environ.get("REGISTRATION_MAX_FUTURE_DAYS", "1"))
+# A loyalty customer registers with at least one of mobile, e-mail and external id (seed
+# code 1007); off: any identifier will do. Non-loyalty customers always need a mobile or an
+# e-mail (1045).
+REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED = env_bool(
+    "REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED", True
+)
+# How many times a write service runs when PostgreSQL aborts it for a deadlock or a
+# serialization failure (config/transactions.py); after the last: 409 in the envelope.
+LOCK_CONFLICT_ATTEMPTS = int(os.environ.get("LOCK_CONFLICT_ATTEMPTS", "5"))

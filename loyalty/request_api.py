@@ -13,11 +13,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError
+from config.errors import DomainError, Warnings
 from config.pagination import page_from_params, paginated_response
 from config.principals import is_till
 from customers.normalise import as_bool, as_text
-from customers.selectors import customer_get, customer_lookup
+from customers.selectors import customer_get, customer_lookup, customer_resolve
 from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_selectors import RequestFilters
@@ -291,7 +291,8 @@ class RequestsView(APIView):
             "Requests of every type, PENDING first (oldest first), then decided ones (most "
             "recently decided first). Filters: `type` (9006 if unknown), `baseType` (9008), "
             "`status` (9020), `customerId`, `storeCode`, `requester` (till code or user name), "
-            "`startDate` / `endDate` (made on or between, 9030 if not YYYY-MM-DD); `limit` / "
+            "`startDate` / `endDate` (made on or between, YYYY-MM-DD: 8112 / 8113 when not a "
+            "date, 1216 a date in another format, 8115 startDate after endDate); `limit` / "
             "`offset` (8101 / 8100 / 8102). Tills and staff who make, check or view requests."
         ),
         parameters=LIST_PARAMETERS,
@@ -438,7 +439,8 @@ class CustomerGoodwillRequestsView(APIView):
             "seed's shape (`goodwillType`, `goodwillStatus`, `approvedValue` once approved, "
             "`updatedComments` once decided, `AUTO_APPROVED` for auto-approved ones). Filters: "
             "`requestId`, `is_one_step_change`, `programId`, `autoApprove`; `limit` / "
-            "`offset`. Unknown customer 816."
+            "`offset`. Unknown customer 816. A merge victim's id answers its survivor's "
+            "requests (with those of every customer merged into it) and warnings 8069, 91009."
         ),
         parameters=[
             OpenApiParameter("requestId", int, required=False),
@@ -451,7 +453,8 @@ class CustomerGoodwillRequestsView(APIView):
         responses={200: dict},
     )
     def get(self, request, customer_id: str):
-        customer = customer_get(customer_id=customer_id)
+        warnings = Warnings()
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         params = request.query_params
         page = page_from_params(params)
         filters = RequestFilters(
@@ -464,7 +467,9 @@ class CustomerGoodwillRequestsView(APIView):
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page
         )
-        return paginated_response([goodwill_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [goodwill_item(r) for r in requests], page=page, total=total, warnings=warnings
+        )
 
 
 class CustomerChangeRequestsView(APIView):
@@ -478,8 +483,11 @@ class CustomerChangeRequestsView(APIView):
             "(`transactionId` for retro claims). `changeType` narrows to EMAIL, MOBILE, "
             "EXTERNAL_ID, MERGE, ADDRESS, MOBILE_REALLOC, COUPON, POINTS, TIER or RETRO "
             "(ADDRESS and TIER changes are not made through requests: empty list; anything "
-            "else 9008); `startDate` / `endDate` (YYYY-MM-DD, 9030 if not), `startId` / "
-            "`endId` (request ids, inclusive), `offset`, `limit`. Unknown customer 816."
+            "else 9008); `startDate` / `endDate` (YYYY-MM-DD: 8112 / 8113 when not a date, "
+            "1216 a date in another format, 8115 startDate after endDate), `startId` / "
+            "`endId` (request ids, inclusive), `offset`, `limit`. Unknown customer 816. A merge "
+            "victim's id answers its survivor's requests (with those of every customer merged "
+            "into it) and warnings 8069, 91009."
         ),
         parameters=[
             OpenApiParameter("changeType", str, required=False),
@@ -493,7 +501,8 @@ class CustomerChangeRequestsView(APIView):
         responses={200: dict},
     )
     def get(self, request, customer_id: str):
-        customer = customer_get(customer_id=customer_id)
+        warnings = Warnings()
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         params = request.query_params
         page = page_from_params(params)
         base_types = request_selectors.change_base_types(params.get("changeType"))
@@ -507,4 +516,6 @@ class CustomerChangeRequestsView(APIView):
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
-        return paginated_response([change_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [change_item(r) for r in requests], page=page, total=total, warnings=warnings
+        )

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 from config.errors import Warnings
 from config.pagination import page_from_params, paginated_response
 from customers.models import Till
+from customers.selectors import customer_resolve
 from subscriptions.models import ChangeSource, Channel, Priority, SubscriptionStatus
 from subscriptions.selectors import (
-    subscription_customer_resolve,
     subscription_log,
     subscription_log_count,
     subscription_state,
@@ -154,7 +154,7 @@ class CustomerSubscriptionsView(APIView):
     )
     def get(self, request, customer_id: str):
         warnings = Warnings()
-        customer = subscription_customer_resolve(customer_id=customer_id, warnings=warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         states = subscription_state(customer_id=customer.pk)
         return Response(
             {
@@ -269,7 +269,7 @@ class CustomerSubscriptionLogView(APIView):
     def get(self, request, customer_id: str):
         page = page_from_params(request.query_params)
         warnings = Warnings()
-        customer = subscription_customer_resolve(customer_id=customer_id, warnings=warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         entries = subscription_log(customer_id=customer.pk, limit=page.stop)[page.offset :]
         return paginated_response(
             [
