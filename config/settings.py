@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # /v2/: hostile input refused before anything reads it; errors always in the envelope.
+    "config.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,7 +186,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.input_guard.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -194,6 +196,12 @@ REST_FRAMEWORK = {
 TILL_THROTTLE_RATE = os.environ.get("TILL_THROTTLE_RATE", "1200/min")
 STAFF_THROTTLE_RATE = os.environ.get("STAFF_THROTTLE_RATE", "1200/min")
 ANON_THROTTLE_RATE = os.environ.get("ANON_THROTTLE_RATE", "300/min")
+# The edge guard (config/input_guard.py): what no /v2/ request may carry (README).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "20"))
+API_MAX_OBJECT_MEMBERS = int(os.environ.get("API_MAX_OBJECT_MEMBERS", "200"))
+API_MAX_ARRAY_ITEMS = int(os.environ.get("API_MAX_ARRAY_ITEMS", "1000"))
+API_MAX_STRING_CHARS = int(os.environ.get("API_MAX_STRING_CHARS", "4096"))
 # Idempotency keys (config/idempotency.py) are replayable this long, then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from config.principals import is_till
 from customers.normalise import as_bool, as_text
@@ -264,6 +265,22 @@ def _decision_items(data: Any) -> list[Any]:
     raise DomainError(9030, x="requests")
 
 
+# Malformed text or numbers in a request call answer the family's "field missing or
+# invalid" (9030), the enumerations their own codes; at most 100 decisions a call.
+REQUEST_INPUT = InputRules(
+    code=9030,
+    field_codes={
+        "type": 9006,
+        "baseType": 9008,
+        "status": 9020,
+        "[].status": 9020,
+        "requests[].status": 9020,
+        "data[].status": 9020,
+    },
+    max_items={"": 100, "requests": 100, "data": 100},
+)
+
+
 LIST_PARAMETERS = [
     OpenApiParameter("type", str, required=False, enum=RequestType.values),
     OpenApiParameter("baseType", str, required=False, enum=RequestBaseType.values),
@@ -279,6 +296,8 @@ LIST_PARAMETERS = [
 
 
 class RequestsView(APIView):
+    input_rules = REQUEST_INPUT
+
     def get_permissions(self):
         if self.request.method == "PUT":
             return [CanCheckRequests()]
@@ -415,6 +434,7 @@ class RequestsView(APIView):
 
 class RequestDetailView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="request_get",
@@ -429,6 +449,7 @@ class RequestDetailView(APIView):
 
 class CustomerGoodwillRequestsView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="customer_goodwill_requests",
@@ -469,6 +490,7 @@ class CustomerGoodwillRequestsView(APIView):
 
 class CustomerChangeRequestsView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="customer_change_requests",
