@@ -31,7 +31,7 @@ run: install
 	@echo "  API reference:  http://127.0.0.1:$(PORT)/v2/docs/"
 	@echo "  Demo till:      curl -u demo.till:demo-secret http://127.0.0.1:$(PORT)/v2/customers/lookup?source=INSTORE&identifierName=mobile&identifierValue=919111111111"
 	@echo ""
-	exec $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class config.gunicorn_logging.MaskingLogger --timeout 60
+	exec $(BIN)/gunicorn config.wsgi:application --config python:config.gunicorn_conf --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class config.gunicorn_logging.MaskingLogger
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Database timeouts of the request's kind of work (store API, console).
+    "config.database.work.DatabaseWorkMiddleware",
     # /v2/: hostile input refused before anything reads it; errors always in the envelope.
     "config.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -101,6 +103,33 @@ else:
 
     DATABASES = {"default": {**embedded_database_settings(BASE_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backend with bounded waits and timeouts per kind of work (config/database/).
+DATABASES["default"]["ENGINE"] = "config.database"
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+# "transaction": behind PgBouncer in transaction mode (no session SET; SET LOCAL per
+# transaction and the role's defaults, README).
+DB_POOLER = os.environ.get("DB_POOLER", "").strip().lower()
+# (statement_timeout, lock_timeout) in milliseconds per kind of work; 0 is none.
+DB_TIMEOUTS = {
+    "api": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_API_MS", "3000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_API_MS", "1000")),
+    ),
+    "console": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_CONSOLE_MS", "20000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_CONSOLE_MS", "5000")),
+    ),
+    "batch": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_BATCH_MS", "3600000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_BATCH_MS", "60000")),
+    ),
+}
+# The server closes a request-serving connection idle this long (CONN_MAX_AGE is 60 s).
+DB_IDLE_SESSION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_SESSION_TIMEOUT_MS", "75000"))
+# How much longer than the statement timeout the client waits for a server that does not
+# answer at all (frozen, cut off) before it drops the connection.
+DB_CLIENT_GRACE_MS = int(os.environ.get("DB_CLIENT_GRACE_MS", "1000"))
 # The hot point reads (config/rows.py) are prepared on the connection after this many runs;
 # 0 turns preparing off (a pooler in transaction mode without prepared-statement support).
 _prepare_threshold = int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None
