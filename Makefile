@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: install run serve test lint migrate demo bench bench-full bench-customers screenshots clean-db
+.PHONY: install run serve test test-faults lint migrate demo bench bench-full bench-customers screenshots clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault suite (tests/reliability/test_outage.py): a live gunicorn on its own embedded
+# PostgreSQL server (.pgdata-faults/), frozen, stopped and restarted under traffic.
+test-faults: install
+	$(BIN)/pytest tests/reliability/test_outage.py -m outage -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
