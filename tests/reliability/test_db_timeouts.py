@@ -45,7 +45,9 @@ def test_each_kind_of_work_has_its_own_timeouts(api_client, fresh_connection):
     # outside a request (a management command, a job, this test): batch
     connection.close()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+        )
         assert cursor.fetchone() == ("1h", "1min")
     assert timeouts(WorkKind.API).client_deadline == 4.0
 
