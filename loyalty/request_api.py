@@ -17,6 +17,7 @@ from config.errors import DomainError
 from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from config.principals import is_till
+from config.rows import BIGINT_MAX
 from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup
 from loyalty import request_selectors, request_services
@@ -217,13 +218,18 @@ def change_item(request: Request) -> dict[str, Any]:
 
 
 def _int_param(params, name: str, code: int = 9030) -> int | None:
+    """An id filter (customerId, requestId, programId, startId, endId): a whole number
+    from 1 to 2^63-1, else `code` (an id no row can have is a mistake, not an empty list)."""
     raw = params.get(name)
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise DomainError(code, x=name) from None
+    if not 0 < value <= BIGINT_MAX:
+        raise DomainError(code, x=name)
+    return value
 
 
 def _bool_param(params, name: str) -> bool | None:
@@ -254,15 +260,30 @@ def _customer_of(body: dict[str, Any]):
     raise DomainError(9030, x="customerId")
 
 
+def _text(body: dict, name: str) -> Any:
+    """A text field as sent (a number is read as its text); an object or a list is no
+    text: 9030, rather than its repr stored."""
+    value = body.get(name, "")
+    if isinstance(value, (dict, list)):
+        raise DomainError(9030, x=name)
+    return value
+
+
 def _decision_items(data: Any) -> list[Any]:
     if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        for key in ("requests", "data"):
-            if isinstance(data.get(key), list):
-                return data[key]
-        return [data]
-    raise DomainError(9030, x="requests")
+        items = data
+    elif isinstance(data, dict):
+        items = next(
+            (data[key] for key in ("requests", "data") if isinstance(data.get(key), list)),
+            [data],
+        )
+    else:
+        raise DomainError(9030, x="requests")
+    # An object or a list is no comment (its repr would be stored): the whole call is refused.
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("comments"), (dict, list)):
+            raise DomainError(9030, x=f"[{index}].comments")
+    return items
 
 
 # Malformed text or numbers in a request call answer the family's "field missing or
@@ -367,9 +388,9 @@ class RequestsView(APIView):
             customer=customer,
             payload=body,
             actor=request.user,
-            reason=body.get("reason", ""),
-            comments=body.get("comments", ""),
-            reference_id=body.get("referenceId", ""),
+            reason=_text(body, "reason"),
+            comments=_text(body, "comments"),
+            reference_id=_text(body, "referenceId"),
             one_step=body.get("oneStep", False),
             auto_approve=body.get("autoApprove", False),
         )

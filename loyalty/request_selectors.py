@@ -175,8 +175,13 @@ def date_range(start: str | None, end: str | None) -> tuple[datetime | None, dat
     """`YYYY-MM-DD` bounds (the end day included) in the server's time zone; 9030 if bad."""
 
     def parse(raw: str, name: str) -> date:
+        # The day alone, or the day of an ISO timestamp ("2024-05-01T10:00:00"); anything
+        # after the day that is not a time (an invisible mark, text) is no date.
+        text = raw.strip()
         try:
-            return date.fromisoformat(raw.strip()[:10])
+            if len(text) > 10:
+                return datetime.fromisoformat(text).date()
+            return date.fromisoformat(text)
         except ValueError:
             raise DomainError(9030, x=name) from None
 
