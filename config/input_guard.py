@@ -63,11 +63,14 @@ class InputRules:
     then starts with the field's path). `field_codes`: a code per field, by path with `[]`
     for any index (`"subscriptions[].channel": 1101`); query parameters by name.
     `max_items`: at most this many members or items, by the same paths (tighter than the
-    global `API_MAX_OBJECT_MEMBERS` / `API_MAX_ARRAY_ITEMS`)."""
+    global `API_MAX_OBJECT_MEMBERS` / `API_MAX_ARRAY_ITEMS`). `bounded_numbers`: fields
+    whose numbers the view bounds itself with its documented code and message (the range
+    it accepts): the guard leaves their size to it."""
 
     code: int = 400
     field_codes: Mapping[str, int] = field(default_factory=dict)
     max_items: Mapping[str, int] = field(default_factory=dict)
+    bounded_numbers: frozenset[str] = frozenset()
 
     def code_for(self, pattern: str) -> int:
         return self.field_codes.get(pattern, self.code)
@@ -114,7 +117,8 @@ def check_json(document: Any, rules: InputRules) -> None:
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int):
-            if not INT64_MIN <= value <= INT64_MAX:
+            in_range = INT64_MIN <= value <= INT64_MAX
+            if not in_range and _pattern(path) not in rules.bounded_numbers:
                 raise Refusal(path or "body", "a number outside the 64-bit integer range")
         elif isinstance(value, float):
             if not math.isfinite(value):
@@ -148,12 +152,11 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _refusal_response(rules: InputRules, refusal: Refusal) -> JsonResponse:
+    # The code says what the family documents; the message names the field and the fault
+    # (a registry text would need values, {x} of program {y}, the guard does not have).
     code = rules.code_for(_pattern(refusal.path))
-    where = f"{refusal.path}: {refusal.reason}"
-    # 400 has no field in its text: the path leads; a field's own code keeps its text.
-    message = where if code == 400 else f"{status_item(code, x=refusal.path)['message']} ({where})"
     http_status = codes.get(code).http_status
-    return envelope(code, message, http_status if http_status >= 400 else 400)
+    return envelope(code, str(refusal), http_status if http_status >= 400 else 400)
 
 
 def envelope(code: int, message: str | None, http_status: int, **headers: str) -> JsonResponse:
@@ -211,8 +214,8 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
     except RecursionError:
         refusal = Refusal("body", f"nested deeper than {settings.API_MAX_JSON_DEPTH} levels")
         return _refusal_response(rules, refusal)
-    except ValueError as error:  # UnicodeDecodeError is one
-        return envelope(400, f"Malformed request body: JSON parse error - {error}", 400)
+    except ValueError:  # not JSON (UnicodeDecodeError is one): DRF's parser answers 400,
+        return None  # after the idempotency key, so that a retry replays that answer
     try:
         check_json(document, rules)
     except Refusal as refusal:

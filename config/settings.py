@@ -242,7 +242,12 @@ SPECTACULAR_SETTINGS = {
         "(till code and secret) or `Authorization: Bearer <api key>`. Writes (POST/PUT/PATCH) "
         "accept an optional `Idempotency-Key` header: a retry with the same key and body "
         "replays the first response (header `Idempotent-Replayed: true`), the same key with "
-        "a different body answers 422. Each till is rate limited (429 with `Retry-After`)."
+        "a different body answers 422. Each till is rate limited (429 with `Retry-After`). "
+        "Text with a NUL or an unpaired surrogate, strings over 4096 characters, JSON nested "
+        "over 20 levels, objects over 200 members, arrays over 1000 items and numbers beyond "
+        "64 bits answer 400 naming the field; bodies over 1 MiB 413. A database that is slow "
+        "or unavailable answers 503 with `Retry-After` (nothing is written: retry with the "
+        "same `Idempotency-Key`)."
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -100,8 +100,10 @@ def _query(names: tuple[str, ...], request) -> dict[str, str]:
 
 
 # The most members or items a customer body may hold (the edge guard refuses more with 400
-# naming the field): more than any org configures or a till sends.
+# naming the field): more than any org configures or a till sends. An opening balance is
+# bounded by the enrollments' own 9207, which says the range.
 CUSTOMER_INPUT = InputRules(
+    bounded_numbers=frozenset({"loyaltyProgramEnrollments[].loyaltyPoints"}),
     max_items={
         "profiles": 20,
         "profiles[].identifiers": 50,
@@ -112,7 +114,7 @@ CUSTOMER_INPUT = InputRules(
         "loyaltyProgramEnrollments": 20,
         "add": 50,
         "remove": 50,
-    }
+    },
 )
 
 

@@ -144,6 +144,9 @@ class PointsTransferInput(serializers.Serializer):
 
 
 class PointsTransferView(APIView):
+    # Points and program are bounded by the transfer's own codes (801, 895).
+    input_rules = InputRules(bounded_numbers=frozenset({"points", "programId"}))
+
     @extend_schema(
         summary="Transfer points from one customer to another",
         description=(

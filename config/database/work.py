@@ -9,11 +9,12 @@ calling services) is batch work.
 
 How the server learns them depends on `DB_POOLER`:
 - unset (a direct connection): a session `SET` on each new connection and whenever a
-  connection moves to another kind of work (one query, only on a change);
+  connection moves to another kind of work (one query, only on a change; inside a
+  transaction a `SET LOCAL`, since a rollback would undo a session `SET` made there);
 - `transaction` (PgBouncer in transaction mode, which refuses startup options and hands a
-  session's `SET` to the next client): never a session `SET`; every transaction starts with
-  `SET LOCAL` of its kind's timeouts, and statements outside a transaction (autocommit reads)
-  take the role's defaults, which the deployment sets once:
+  session's `SET` to the next client): never a session `SET`; every transaction's first
+  statement is a `SET LOCAL` of its kind's timeouts, and statements outside a transaction
+  (autocommit reads) take the role's defaults, which the deployment sets once:
   `ALTER ROLE <user> SET statement_timeout = '3s'; ALTER ROLE <user> SET lock_timeout = '1s';`
   (`idle_session_timeout` is the pooler's business there: `server_idle_timeout`).
 The client-side bound needs no server setting and applies in both cases.
@@ -21,13 +22,11 @@ The client-side bound needs no server setting and applies in both cases.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import DatabaseError, connections
 
 
 class WorkKind(StrEnum):
@@ -75,21 +74,15 @@ def kind_of_path(path: str) -> WorkKind:
 
 
 class DatabaseWorkMiddleware:
-    """Each request runs under its path's kind of work; open connections follow it."""
+    """Each request runs under its path's kind of work (connections follow it when they
+    next make a cursor: `config.database.base`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        kind = kind_of_path(request.path)
-        token = _kind.set(kind)
+        token = _kind.set(kind_of_path(request.path))
         try:
-            for connection in connections.all(initialized_only=True):
-                follow = getattr(connection, "follow_work_kind", None)
-                if follow is not None and connection.connection is not None:
-                    # A lost connection: the request's first query answers 503.
-                    with contextlib.suppress(DatabaseError):
-                        follow(kind)
             return self.get_response(request)
         finally:
             _kind.reset(token)

@@ -42,8 +42,8 @@ def test_each_kind_of_work_has_its_own_timeouts(api_client, fresh_connection):
     console = api_client.get("/admin/reliability/timeouts").json()
     assert api == {"statement_timeout": "3s", "lock_timeout": "1s"}
     assert console == {"statement_timeout": "20s", "lock_timeout": "5s"}
-    # outside a request (a management command, a job, this test): batch
-    connection.close()
+    # outside a request (a management command, a job, this test): batch, on the same
+    # connection the requests used
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
@@ -116,14 +116,15 @@ def test_a_row_locked_elsewhere_answers_503_after_the_lock_timeout(
 
 @override_settings(DB_POOLER="transaction")
 def test_behind_a_transaction_pooler_timeouts_are_set_per_transaction_only(fresh_connection):
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        session_default = cursor.fetchone()[0]
-        with transaction.atomic():
+    def statement_timeout() -> str:
+        with connection.cursor() as cursor:  # a cursor per query, as the ORM makes them
             cursor.execute("SELECT current_setting('statement_timeout')")
-            inside = cursor.fetchone()[0]
-        cursor.execute("SHOW statement_timeout")
-        after = cursor.fetchone()[0]
+            return cursor.fetchone()[0]
+
+    session_default = statement_timeout()
+    with transaction.atomic():
+        inside = statement_timeout()
+    after = statement_timeout()
     # the session keeps the server's (the role's) default: nothing leaks to the next client
     assert session_default == after == "0"
     assert inside == "1h"  # the batch kind's, for this transaction alone
