@@ -9,20 +9,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.gunicorn import free_port, start_gunicorn
 
 
 def raw_request(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -44,22 +35,7 @@ def raw_request(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:
 def gunicorn_port():
     port = free_port()
     env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "ERROR"}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--config",
-            "python:config.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(port, workers=1, env=env)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

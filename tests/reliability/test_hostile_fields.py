@@ -19,7 +19,6 @@ Bounded: MAX_EXAMPLES examples per endpoint, derandomized (reproducible).
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -33,6 +32,7 @@ from tests.reliability.test_hostile_input import (
     goodwill_body,
     register_body,
     subscriptions_body,
+    with_value,
 )
 
 pytestmark = pytest.mark.django_db
@@ -300,15 +300,6 @@ def _fill(value, world):
     if isinstance(value, str):
         return value.replace("{customer}", str(world["customer_id"]))
     return value
-
-
-def with_value(body, where: tuple, value):
-    body = copy.deepcopy(body)
-    target = body
-    for step in where[:-1]:
-        target = target[step]
-    target[where[-1]] = value
-    return body
 
 
 def get_at(body, where: tuple):

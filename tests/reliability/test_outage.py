@@ -27,7 +27,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -38,6 +37,8 @@ from pathlib import Path
 import psutil
 import psycopg
 import pytest
+
+from tests.gunicorn import free_port, start_gunicorn
 
 pytestmark = pytest.mark.outage
 
@@ -114,12 +115,6 @@ def start_database() -> float:
     """Start the suite's server the way the app does (settings start it); when it answers."""
     manage("check")
     return time.monotonic()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -268,22 +263,7 @@ def server():
         "till.set_secret('fault-secret'); till.save()\n",
     )
     port = free_port()
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--config",
-            "python:config.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    gunicorn = start_gunicorn(port, workers=WORKERS, env=child_env())
 
     def healthy():
         try:
