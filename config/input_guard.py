@@ -5,11 +5,13 @@ What it refuses is what no field of any endpoint can take, whatever its meaning:
 is not text (a NUL character, which PostgreSQL cannot store, or an unpaired UTF-16
 surrogate, which cannot be encoded as UTF-8), strings longer than any column, numbers
 outside a 64-bit integer or not finite, JSON nested deeper or objects and arrays larger
-than any documented body, and bodies over `API_MAX_BODY_BYTES`. It knows no business rule:
-each view states, in its `input_rules` (an `InputRules`), the code its family documents for
-an invalid field (9030 for requests, 1101 for a subscription's channel, …: 400 with the
-field's path where the seeds have none) and tighter sizes for its own lists and objects
-(identifiers, subscriptions, extended fields). Refusals answer the envelope, 400 (413 for
+than any documented body, and bodies over `API_MAX_BODY_BYTES` (a body that is not JSON
+at all is left to DRF's parser: its 400 comes after the idempotency key, so a retry replays
+it). It knows no business rule: each view states, in its `input_rules` (an `InputRules`),
+the code its family documents for an invalid field (9030 for requests, 1101 for a
+subscription's channel, …: 400 with the field's path where the seeds have none), tighter
+sizes for its own lists and objects (identifiers, subscriptions, extended fields), and the
+numbers it bounds itself. Refusals answer the envelope, 400 (413 for
 the body size); nothing is written, not even an idempotency key (this middleware runs
 before `IdempotencyMiddleware`).
 
@@ -249,8 +251,9 @@ def _is_json_response(response: HttpResponse) -> bool:
 
 
 class InputGuardMiddleware:
-    """The edge guard for /v2/ (first after the request id): refuses hostile input before
-    anything else runs, and answers every error under /v2/ in the envelope."""
+    """The edge guard for /v2/ (after the request id and the kind of work, before sessions,
+    authentication and the idempotency key): refuses hostile input before anything reads
+    it, and answers every error under /v2/ in the envelope."""
 
     def __init__(self, get_response):
         self.get_response = get_response
