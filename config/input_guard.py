@@ -92,16 +92,11 @@ def _pattern(path: str) -> str:
     return _INDEX.sub("[]", path)
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def check_text(value: str, path: str) -> None:
+def check_text(value: str, path: str, max_chars: int | None = None) -> None:
     """Text a column can hold: no NUL, no unpaired surrogate, not longer than any column."""
-    if len(value) > settings.API_MAX_STRING_CHARS:
-        raise Refusal(path, f"longer than {settings.API_MAX_STRING_CHARS} characters")
+    max_chars = max_chars or settings.API_MAX_STRING_CHARS
+    if len(value) > max_chars:
+        raise Refusal(path, f"longer than {max_chars} characters")
     if "\x00" in value:
         raise Refusal(path, "contains a NUL character")
     if not value.isascii() and _SURROGATE.search(value):
@@ -110,12 +105,13 @@ def check_text(value: str, path: str) -> None:
 
 def check_json(document: Any, rules: InputRules) -> None:
     """Walk a parsed body without recursion: depth, sizes, strings (keys too), numbers."""
-    max_depth = settings.API_MAX_JSON_DEPTH
+    max_depth, max_chars = settings.API_MAX_JSON_DEPTH, settings.API_MAX_STRING_CHARS
+    max_members, max_items = settings.API_MAX_OBJECT_MEMBERS, settings.API_MAX_ARRAY_ITEMS
     stack: list[tuple[Any, str, int]] = [(document, "", 1)]
     while stack:
         value, path, depth = stack.pop()
         if isinstance(value, str):
-            check_text(value, path or "body")
+            check_text(value, path or "body", max_chars)
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int):
@@ -129,19 +125,19 @@ def check_json(document: Any, rules: InputRules) -> None:
             if depth > max_depth:
                 raise Refusal(path or "body", f"nested deeper than {max_depth} levels")
             is_object = isinstance(value, dict)
-            limit = rules.max_items.get(_pattern(path)) or (
-                settings.API_MAX_OBJECT_MEMBERS if is_object else settings.API_MAX_ARRAY_ITEMS
-            )
+            limit = max_members if is_object else max_items
+            if rules.max_items:
+                limit = rules.max_items.get(_pattern(path)) or limit
             if len(value) > limit:
                 noun = "members" if is_object else "items"
                 raise Refusal(path or "body", f"more than {limit} {noun}")
             if is_object:
                 for key, member in value.items():
-                    member_path = _join(path, key)
-                    check_text(key, member_path)
+                    member_path = f"{path}.{key}" if path else key
+                    check_text(key, member_path, max_chars)
                     stack.append((member, member_path, depth + 1))
             else:
-                stack.extend((item, _join(path, i), depth + 1) for i, item in enumerate(value))
+                stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
 
 
 def _refuse_constant(name: str) -> None:
@@ -184,8 +180,8 @@ def _is_json(content_type: str) -> bool:
 
 
 def guard_request(request: HttpRequest) -> HttpResponse | None:
-    """An envelope refusing the request, or None to let it through."""
-    rules = _rules_of(request)
+    """An envelope refusing the request, or None to let it through. The view's rules are
+    looked up only when needed (a refusal, a body): most reads never resolve twice."""
     try:
         query = request.GET
     except SuspiciousOperation as error:  # TooManyFieldsSent
@@ -196,7 +192,7 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
             for value in values:
                 check_text(value, name)
     except Refusal as refusal:
-        return _refusal_response(rules, refusal)
+        return _refusal_response(_rules_of(request), refusal)
 
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -211,6 +207,7 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
         raw = request.body
     except RequestDataTooBig:
         return envelope(413, f"{codes.get(413).message}: at most {limit} bytes", 413)
+    rules = _rules_of(request)
     try:
         document = parse_json(raw)
     except RecursionError:
