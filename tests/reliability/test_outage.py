@@ -279,6 +279,10 @@ def server():
         gunicorn.kill()
     for process in database_processes():
         process.resume()  # never leave a frozen server behind
+    main = postmaster()
+    if main is not None:  # nor a running one: the suite's server is its own
+        main.send_signal(signal.SIGINT)
+        main.wait(30)
 
 
 def test_a_sick_database_answers_fast_recovers_and_loses_no_acknowledged_write(server, capsys):
