@@ -60,6 +60,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Database timeouts of the request's kind of work (store API, console).
+    "config.database.work.DatabaseWorkMiddleware",
+    # /v2/: hostile input refused before anything reads it; errors always in the envelope.
+    "config.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +103,33 @@ else:
 
     DATABASES = {"default": {**embedded_database_settings(BASE_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backend with bounded waits and timeouts per kind of work (config/database/).
+DATABASES["default"]["ENGINE"] = "config.database"
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+# "transaction": behind PgBouncer in transaction mode (no session SET; SET LOCAL per
+# transaction and the role's defaults, README).
+DB_POOLER = os.environ.get("DB_POOLER", "").strip().lower()
+# (statement_timeout, lock_timeout) in milliseconds per kind of work; 0 is none.
+DB_TIMEOUTS = {
+    "api": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_API_MS", "3000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_API_MS", "1000")),
+    ),
+    "console": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_CONSOLE_MS", "20000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_CONSOLE_MS", "5000")),
+    ),
+    "batch": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_BATCH_MS", "3600000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_BATCH_MS", "60000")),
+    ),
+}
+# The server closes a request-serving connection idle this long (CONN_MAX_AGE is 60 s).
+DB_IDLE_SESSION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_SESSION_TIMEOUT_MS", "75000"))
+# How much longer than the statement timeout the client waits for a server that does not
+# answer at all (frozen, cut off) before it drops the connection.
+DB_CLIENT_GRACE_MS = int(os.environ.get("DB_CLIENT_GRACE_MS", "1000"))
 # The hot point reads (config/rows.py) are prepared on the connection after this many runs;
 # 0 turns preparing off (a pooler in transaction mode without prepared-statement support).
 _prepare_threshold = int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None
@@ -184,7 +215,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.input_guard.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -194,6 +225,12 @@ REST_FRAMEWORK = {
 TILL_THROTTLE_RATE = os.environ.get("TILL_THROTTLE_RATE", "1200/min")
 STAFF_THROTTLE_RATE = os.environ.get("STAFF_THROTTLE_RATE", "1200/min")
 ANON_THROTTLE_RATE = os.environ.get("ANON_THROTTLE_RATE", "300/min")
+# The edge guard (config/input_guard.py): what no /v2/ request may carry (README).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "20"))
+API_MAX_OBJECT_MEMBERS = int(os.environ.get("API_MAX_OBJECT_MEMBERS", "200"))
+API_MAX_ARRAY_ITEMS = int(os.environ.get("API_MAX_ARRAY_ITEMS", "1000"))
+API_MAX_STRING_CHARS = int(os.environ.get("API_MAX_STRING_CHARS", "4096"))
 # Idempotency keys (config/idempotency.py) are replayable this long, then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
@@ -224,7 +261,13 @@ SPECTACULAR_SETTINGS = {
         "customer becomes its survivor's when it is merged.\n\n"
         "**Concurrency.** Writes lock the rows they change in one global order and are "
         "retried whole when PostgreSQL still reports a deadlock; a write that met concurrent "
-        "writers on every attempt answers 409 (code 409): send it again."
+        "writers on every attempt answers 409 (code 409): send it again.\n\n"
+        "**Hostile input.** "
+        "Text with a NUL or an unpaired surrogate, strings over 4096 characters, JSON nested "
+        "over 20 levels, objects over 200 members, arrays over 1000 items and numbers beyond "
+        "64 bits answer 400 naming the field; bodies over 1 MiB 413. A database that is slow "
+        "or unavailable answers 503 with `Retry-After` (nothing is written: retry with the "
+        "same `Idempotency-Key`)."
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

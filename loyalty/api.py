@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from config.rows import BIGINT_MAX
 from customers.models import Customer, Store, Till
@@ -131,6 +132,9 @@ class PointsTransferInput(serializers.Serializer):
 
 
 class PointsTransferView(APIView):
+    # Points and program are bounded by the transfer's own codes (801, 895).
+    input_rules = InputRules(bounded_numbers=frozenset({"points", "programId"}))
+
     @extend_schema(
         summary="Transfer points from one customer to another",
         description=(
@@ -316,6 +320,9 @@ def _store_of(request, data: dict) -> tuple[Store, Till | None]:
 
 
 class TransactionsView(APIView):
+    # Malformed text or numbers in these fields answer their documented codes.
+    input_rules = InputRules(field_codes={"billNumber": 602, "billAmount": 601, "type": 605})
+
     @extend_schema(
         summary="Add a bill (REGULAR, NOT_INTERESTED or RETURN)",
         description=(

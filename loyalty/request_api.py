@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from config.principals import is_till
+from config.rows import BIGINT_MAX
 from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup, customer_resolve
 from loyalty import request_selectors, request_services
@@ -216,13 +218,18 @@ def change_item(request: Request) -> dict[str, Any]:
 
 
 def _int_param(params, name: str, code: int = 9030) -> int | None:
+    """An id filter (customerId, requestId, programId, startId, endId): a whole number
+    from 1 to 2^63-1, else `code` (an id no row can have is a mistake, not an empty list)."""
     raw = params.get(name)
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise DomainError(code, x=name) from None
+    if not 0 < value <= BIGINT_MAX:
+        raise DomainError(code, x=name)
+    return value
 
 
 def _bool_param(params, name: str) -> bool | None:
@@ -253,15 +260,46 @@ def _customer_of(body: dict[str, Any]):
     raise DomainError(9030, x="customerId")
 
 
+def _text(body: dict, name: str) -> Any:
+    """A text field as sent (a number is read as its text); an object or a list is no
+    text: 9030, rather than its repr stored."""
+    value = body.get(name, "")
+    if isinstance(value, (dict, list)):
+        raise DomainError(9030, x=name)
+    return value
+
+
 def _decision_items(data: Any) -> list[Any]:
     if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        for key in ("requests", "data"):
-            if isinstance(data.get(key), list):
-                return data[key]
-        return [data]
-    raise DomainError(9030, x="requests")
+        items = data
+    elif isinstance(data, dict):
+        items = next(
+            (data[key] for key in ("requests", "data") if isinstance(data.get(key), list)),
+            [data],
+        )
+    else:
+        raise DomainError(9030, x="requests")
+    # An object or a list is no comment (its repr would be stored): the whole call is refused.
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("comments"), (dict, list)):
+            raise DomainError(9030, x=f"[{index}].comments")
+    return items
+
+
+# Malformed text or numbers in a request call answer the family's "field missing or
+# invalid" (9030), the enumerations their own codes; at most 100 decisions a call.
+REQUEST_INPUT = InputRules(
+    code=9030,
+    field_codes={
+        "type": 9006,
+        "baseType": 9008,
+        "status": 9020,
+        "[].status": 9020,
+        "requests[].status": 9020,
+        "data[].status": 9020,
+    },
+    max_items={"": 100, "requests": 100, "data": 100},
+)
 
 
 LIST_PARAMETERS = [
@@ -279,6 +317,8 @@ LIST_PARAMETERS = [
 
 
 class RequestsView(APIView):
+    input_rules = REQUEST_INPUT
+
     def get_permissions(self):
         if self.request.method == "PUT":
             return [CanCheckRequests()]
@@ -349,9 +389,9 @@ class RequestsView(APIView):
             customer=customer,
             payload=body,
             actor=request.user,
-            reason=body.get("reason", ""),
-            comments=body.get("comments", ""),
-            reference_id=body.get("referenceId", ""),
+            reason=_text(body, "reason"),
+            comments=_text(body, "comments"),
+            reference_id=_text(body, "referenceId"),
             one_step=body.get("oneStep", False),
             auto_approve=body.get("autoApprove", False),
         )
@@ -416,6 +456,7 @@ class RequestsView(APIView):
 
 class RequestDetailView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="request_get",
@@ -430,6 +471,7 @@ class RequestDetailView(APIView):
 
 class CustomerGoodwillRequestsView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="customer_goodwill_requests",
@@ -474,6 +516,7 @@ class CustomerGoodwillRequestsView(APIView):
 
 class CustomerChangeRequestsView(APIView):
     permission_classes = [CanReadRequests]
+    input_rules = REQUEST_INPUT
 
     @extend_schema(
         operation_id="customer_change_requests",

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import Warnings
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from customers.models import Till
 from customers.selectors import customer_resolve
@@ -138,8 +139,25 @@ SCOPE_ECHO_FLAGS = {
 }
 
 
+# The codes the seeds give an invalid entry field or message id; 400 with the field's path
+# for the rest (the reason); at most 100 entries (7 channels x 2 priorities x accounts).
+SUBSCRIPTION_INPUT = InputRules(
+    field_codes={
+        "subscriptions[].channel": 1101,
+        "subscriptions[].priority": 1102,
+        "subscriptions[].type": 1106,
+        "scope.scope": 1103,
+        "scope.subScope": 1103,
+        "campaignId": 1107,
+        "communicationId": 1108,
+    },
+    max_items={"subscriptions": 100},
+)
+
+
 class CustomerSubscriptionsView(APIView):
     permission_classes = [SubscriptionApiPermission]
+    input_rules = SUBSCRIPTION_INPUT
 
     @extend_schema(
         operation_id="customer_subscriptions_get",
@@ -248,6 +266,7 @@ class CustomerSubscriptionsView(APIView):
 
 class CustomerSubscriptionLogView(APIView):
     permission_classes = [SubscriptionApiPermission]
+    input_rules = SUBSCRIPTION_INPUT
 
     @extend_schema(
         operation_id="customer_subscriptions_log",

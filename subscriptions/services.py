@@ -202,6 +202,9 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
     except DomainError as error:
         errors.append(error)
     reason = payload.get("reason")
+    if isinstance(reason, (dict, list)):  # no text: its repr would be logged as the reason
+        errors.append(DomainError(400, "reason must be a string"))
+        reason = None
     reason = "" if reason is None else str(reason).strip()
 
     raw_changes = payload.get("subscriptions")
