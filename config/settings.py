@@ -325,3 +325,4 @@ REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED = env_bool(
 # How many times a write service runs when PostgreSQL aborts it for a deadlock or a
 # serialization failure (config/transactions.py); after the last: 409 in the envelope.
 LOCK_CONFLICT_ATTEMPTS = int(os.environ.get("LOCK_CONFLICT_ATTEMPTS", "5"))
+LOCK_TIMEOUT_ATTEMPTS = int(os.environ.get("LOCK_TIMEOUT_ATTEMPTS", "2"))

@@ -10,9 +10,13 @@ caller. A service called by another decorated service runs inside the caller's t
 and is retried with it (retrying the inner one alone would keep the outer one's locks and
 meet the same conflict again).
 
-Only those two conditions are retried: a lock timeout (55P03) or a statement timeout
-(57014) means the database is overloaded, and is answered as such (503, config.exceptions).
-When every attempt met a conflict the caller gets 409 (code 409) in the envelope, never a 5xx.
+A **lock timeout (55P03)** is a lock conflict too (writers queued behind each other, as
+three merges in a ring are), but one that may also mean a lock held far too long (a stuck
+session): it is retried `LOCK_TIMEOUT_ATTEMPTS` times in all (default 2, so a till waits at
+most about twice the kind's lock timeout), then answered as an overloaded database: 503
+with `Retry-After` (config.exceptions). A statement timeout (57014) is never retried.
+When every attempt met a deadlock or serialization failure the caller gets 409 (code 409)
+in the envelope, never a 5xx.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ logger = logging.getLogger(__name__)
 # SQLSTATE of the conflicts worth running again: PostgreSQL chose this transaction as the
 # victim of a deadlock, or a serializable / repeatable-read snapshot could not be kept.
 RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+LOCK_NOT_AVAILABLE = "55P03"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,11 +47,19 @@ R = TypeVar("R")
 _in_service: contextvars.ContextVar[bool] = contextvars.ContextVar("in_service", default=False)
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    cause = error.__cause__ if error.__cause__ is not None else error
+    return getattr(cause, "sqlstate", None)
+
+
 def lock_conflict(error: BaseException) -> bool:
     """Whether `error` (Django's wrapper of a psycopg error) is a deadlock or a
     serialization failure."""
-    cause = error.__cause__ if error.__cause__ is not None else error
-    return getattr(cause, "sqlstate", None) in RETRIED_SQLSTATES
+    return _sqlstate(error) in RETRIED_SQLSTATES
+
+
+def lock_timeout_attempts() -> int:
+    return max(1, int(getattr(settings, "LOCK_TIMEOUT_ATTEMPTS", 2)))
 
 
 def attempts() -> int:
@@ -64,12 +77,17 @@ def atomic_with_retry(function: Callable[P, R]) -> Callable[P, R]:
         token = _in_service.set(True)
         try:
             total = attempts()
+            lock_timeouts = 0
             for attempt in range(1, total + 1):
                 try:
                     with transaction.atomic():
                         return function(*args, **kwargs)
                 except OperationalError as error:
-                    if not lock_conflict(error):
+                    if _sqlstate(error) == LOCK_NOT_AVAILABLE:
+                        lock_timeouts += 1
+                        if lock_timeouts >= lock_timeout_attempts() or attempt == total:
+                            raise  # 503 + Retry-After: the lock is held too long
+                    elif not lock_conflict(error):
                         raise
                     logger.info(
                         "%s: lock conflict (attempt %d of %d): %s",

@@ -1,6 +1,6 @@
 """config.transactions.atomic_with_retry with real concurrent connections: a deadlock is
-run again and both writers succeed; a lock timeout is not retried; when every attempt
-meets a conflict the caller gets 409, not a 5xx."""
+run again and both writers succeed; a lock timeout is retried once, then raised (503);
+when every attempt meets a conflict the caller gets 409, not a 5xx."""
 
 import threading
 
@@ -66,24 +66,37 @@ def test_when_every_attempt_deadlocks_the_caller_gets_409():
     assert (refused[0].code, refused[0].http_status) == (409, 409)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_lock_timeout_is_not_retried():
-    customer = Customer.objects.create()
-    held, release = threading.Event(), threading.Event()
-    attempts = []
-
-    @atomic_with_retry
-    def hold():
-        Customer.objects.select_for_update().get(pk=customer.pk)
-        held.set()
-        release.wait(timeout=10)
-
+def lock_waiter(customer_id: int, attempts: list, *, release_after_first: threading.Event | None):
     @atomic_with_retry
     def wait_briefly():
         attempts.append(1)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '200ms'")
-        Customer.objects.select_for_update().get(pk=customer.pk)
+        try:
+            Customer.objects.select_for_update().get(pk=customer_id)
+        finally:
+            if release_after_first is not None:
+                release_after_first.set()
+
+    return wait_briefly
+
+
+def hold_lock(customer_id: int, held: threading.Event, release: threading.Event):
+    @atomic_with_retry
+    def hold():
+        Customer.objects.select_for_update().get(pk=customer_id)
+        held.set()
+        release.wait(timeout=10)
+
+    return hold
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_held_too_long_is_retried_once_then_raised():
+    customer = Customer.objects.create()
+    held, release = threading.Event(), threading.Event()
+    attempts = []
+    wait_briefly = lock_waiter(customer.pk, attempts, release_after_first=None)
 
     def waiter():
         held.wait(timeout=10)
@@ -92,8 +105,25 @@ def test_a_lock_timeout_is_not_retried():
         finally:
             release.set()
 
-    results = at_once([hold, waiter])
+    results = at_once([hold_lock(customer.pk, held, release), waiter])
 
     assert isinstance(results[1], OperationalError)
     assert results[1].__cause__.sqlstate == "55P03"
-    assert attempts == [1]
+    assert attempts == [1, 1]  # LOCK_TIMEOUT_ATTEMPTS = 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_released_after_one_timeout_is_taken_on_the_retry():
+    customer = Customer.objects.create()
+    held, release = threading.Event(), threading.Event()
+    attempts = []
+    wait_briefly = lock_waiter(customer.pk, attempts, release_after_first=release)
+
+    def waiter():
+        held.wait(timeout=10)
+        return wait_briefly()
+
+    results = at_once([hold_lock(customer.pk, held, release), waiter])
+
+    assert results[1] is None and not isinstance(results[1], Exception)
+    assert len(attempts) >= 2
