@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -33,6 +35,12 @@ def _local_secret_key() -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+# The server key of till secrets' and API keys' hashes (config/credentials.py). Kept apart
+# from SECRET_KEY so that rotating that one leaves the tills working; by default derived
+# from it. Changing it invalidates every till secret and API key.
+CREDENTIAL_HASH_KEY = os.environ.get("CREDENTIAL_HASH_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"loyalty credential hash key", hashlib.sha256
+).hexdigest()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PORT = int(os.environ.get("PORT", "8000"))
@@ -52,6 +60,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "csp",
     "config",
     "customers",
     "loyalty",
@@ -69,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # The access matrix (config/access.py) for the console and every non-API view.
+    "config.access.ConsoleAccessMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Idempotency-Key on /v2/ writes: after authentication/sessions, around the view.
     "config.idempotency.IdempotencyMiddleware",
 ]
@@ -174,6 +186,27 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from this origin only; the admin's own
+# scripts are static files, and its few inline styles (`style=` attributes in Django's
+# templates) need 'unsafe-inline' for styles only. No inline script runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Proxies in front of the app that append to X-Forwarded-For (the load balancer): the
+# client address of the throttles is the one they saw. 0: the socket's address.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0")) or None
 
 # --- REST API (Capillary Customer v2 conventions live in config/) ---
 REST_FRAMEWORK = {
@@ -182,18 +215,27 @@ REST_FRAMEWORK = {
         "config.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Who may call what: the access matrix (config/access.py), for every endpoint.
+    "DEFAULT_PERMISSION_CLASSES": ["config.access.MatrixPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.TillRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Rate limits (config/throttling.py): a store's `throttle_rate` overrides the till default.
 TILL_THROTTLE_RATE = os.environ.get("TILL_THROTTLE_RATE", "1200/min")
 STAFF_THROTTLE_RATE = os.environ.get("STAFF_THROTTLE_RATE", "1200/min")
 ANON_THROTTLE_RATE = os.environ.get("ANON_THROTTLE_RATE", "300/min")
+# Failed till authentications (config/throttling.py): past this many in the window, the till
+# code, and the client address, answer 429 with Retry-After until the window ends, right
+# secret or not, so guessing stops there.
+AUTH_FAILURES_PER_TILL = os.environ.get("AUTH_FAILURES_PER_TILL", "20/5m")
+AUTH_FAILURES_PER_ADDRESS = os.environ.get("AUTH_FAILURES_PER_ADDRESS", "20/5m")
+# How often an API key's `last_used_at` is written (at most once in this many seconds).
+API_KEY_LAST_USED_EVERY = int(os.environ.get("API_KEY_LAST_USED_EVERY", "300"))
 # Idempotency keys (config/idempotency.py) are replayable this long, then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
@@ -214,7 +256,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/v2",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_PERMISSIONS": ["config.access.MatrixPermission"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

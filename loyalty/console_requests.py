@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from config.errors import DomainError
+from config.masking import request_can_view_pii
 from customers import console_display, registry
 from customers.console_search import EstimatingPaginator
 from customers.models import (
@@ -321,7 +322,6 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         return actions
 
     def changelist_view(self, request, extra_context=None):
-        self._can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
         status = request.GET.get("status") or RequestStatus.PENDING
         extra_context = {
             "title": "Request queue",
@@ -385,7 +385,9 @@ class RequestConsoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Value")
     def value(self, obj: Request):
-        return request_value(obj, can_view_pii=getattr(self, "_can_view_pii", False))
+        # Set per row by the page's ChangeList from its request: the ModelAdmin instance is
+        # shared by every request the process serves at once.
+        return request_value(obj, can_view_pii=getattr(obj, "console_pii", False))
 
     @admin.display(description="Reason")
     def reason_text(self, obj: Request):
@@ -479,6 +481,12 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         from django.contrib.admin.views.main import ChangeList
 
         class QueueChangeList(ChangeList):
+            def get_results(self, request):
+                super().get_results(request)
+                can_view_pii = request_can_view_pii(request)
+                for result in self.result_list:
+                    result.console_pii = can_view_pii
+
             def url_for_result(self, result):
                 return reverse("admin:loyalty_request_page", args=[result.pk])
 
@@ -490,7 +498,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         obj = get_object_or_404(
             self.get_queryset(request).select_related("program", "other_customer"), pk=request_id
         )
-        can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
+        can_view_pii = request_can_view_pii(request)
         return TemplateResponse(
             request,
             "admin/loyalty/request/request_page.html",

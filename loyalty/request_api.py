@@ -9,27 +9,17 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError
+from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
-from config.principals import is_till
 from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup
 from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_selectors import RequestFilters
-
-CHECK_PERMISSIONS = [
-    request_services.permission_codename(request_type, "check")
-    for request_type in RequestType.values
-]
-READ_PERMISSIONS = CHECK_PERMISSIONS + [
-    "loyalty.view_request",
-    *(request_services.permission_codename(t, "make") for t in RequestType.values),
-]
 
 CODES_DOC = (
     " Codes: 9006 invalid type, 9008 invalid base type (or not one of the type's), 9022 not "
@@ -44,32 +34,6 @@ CODES_DOC = (
     "pending merge on the victim / survivor; 9021 (403) a staff maker without the type's "
     "make (or one-step) permission; 816 unknown customer."
 )
-
-
-class CanCheckRequests(BasePermission):
-    """Staff users holding a `check_<type>_request` permission (the same codenames the admin's
-    approve screens use); the type of each decided request is checked by the service."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user is None or is_till(user) or not getattr(user, "is_authenticated", False):
-            return False
-        if not any(user.has_perm(name) for name in CHECK_PERMISSIONS):
-            # A staff maker (an agent) trying to decide: the API's own code, not a bare 403.
-            raise DomainError(9021, x="check")
-        return True
-
-
-class CanReadRequests(BasePermission):
-    """Tills (they make requests and read them) and staff who make, check or view them."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user is None or not getattr(user, "is_authenticated", False):
-            return False
-        if is_till(user):
-            return True
-        return any(user.has_perm(name) for name in READ_PERMISSIONS)
 
 
 # --- Rendering ------------------------------------------------------------------------
@@ -138,7 +102,24 @@ def _number(value) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def request_item(request: Request) -> dict[str, Any]:
+# Payload keys holding a customer's identifier values: masked for callers who may not see
+# them (config.masking), the old and new values as a pair a reader can tell apart.
+def shown_payload(payload: dict[str, Any], *, can_view_pii: bool) -> dict[str, Any]:
+    if can_view_pii:
+        return payload
+    shown = dict(payload)
+    kind = str(payload.get("identifierType", ""))
+    if "oldValue" in shown or "newValue" in shown:
+        old, new = mask_pair(kind, payload.get("oldValue", ""), payload.get("newValue", ""))
+        for name, value in (("oldValue", old), ("newValue", new)):
+            if name in shown:
+                shown[name] = value
+    if "mobile" in shown:
+        shown["mobile"] = mask("mobile", str(shown["mobile"]))
+    return shown
+
+
+def request_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """One request as `GET /v2/requests` answers it: the seed's change-request fields plus
     the type, the payload and what the effect wrote."""
     body: dict[str, Any] = {"id": request.pk, "requestId": request.pk}
@@ -154,7 +135,7 @@ def request_item(request: Request) -> dict[str, Any]:
         comments=request.comments,
         updatedComments=_updated_comments(request),
         referenceId=request.reference_id,
-        payload=request.payload,
+        payload=shown_payload(request.payload, can_view_pii=can_view_pii),
         approvedValue=_number(request.approved_value),
         oneStep=request.one_step,
         autoApprove=request.auto_approved,
@@ -164,7 +145,7 @@ def request_item(request: Request) -> dict[str, Any]:
         mergeId=request.merge_id,
         ledgerEntryIds=[entry.pk for entry in getattr(request, "ledger_entries", [])],
         failureCode=request.failure_code,
-        failureReason=request.failure_reason or None,
+        failureReason=shown_text(request.failure_reason, can_view_pii=can_view_pii) or None,
         warnings=[],
     )
     return body
@@ -191,7 +172,7 @@ def goodwill_item(request: Request) -> dict[str, Any]:
     return body
 
 
-def change_item(request: Request) -> dict[str, Any]:
+def change_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """A request in the shape of the seed's `retroRequest` (change requests) sample."""
     body: dict[str, Any] = {"id": request.pk, "status": request.status}
     body.update(_attribution(request))
@@ -204,7 +185,7 @@ def change_item(request: Request) -> dict[str, Any]:
     )
     if request.bill_id is not None:
         body["transactionId"] = request.bill_id
-    payload = request.payload
+    payload = shown_payload(request.payload, can_view_pii=can_view_pii)
     for name in ("oldValue", "newValue", "victimId", "survivorId", "mobile", "fromCustomerId"):
         if name in payload:
             body[name] = payload[name]
@@ -279,11 +260,6 @@ LIST_PARAMETERS = [
 
 
 class RequestsView(APIView):
-    def get_permissions(self):
-        if self.request.method == "PUT":
-            return [CanCheckRequests()]
-        return [CanReadRequests()]
-
     @extend_schema(
         operation_id="requests_list",
         summary="List requests (the checker's queue)",
@@ -312,7 +288,11 @@ class RequestsView(APIView):
             end=end,
         )
         requests, total = request_selectors.requests_queue(filters=filters, page=page)
-        return paginated_response([request_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [request_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+        )
 
     @extend_schema(
         operation_id="request_create",
@@ -414,8 +394,6 @@ class RequestsView(APIView):
 
 
 class RequestDetailView(APIView):
-    permission_classes = [CanReadRequests]
-
     @extend_schema(
         operation_id="request_get",
         summary="One request",
@@ -424,12 +402,11 @@ class RequestDetailView(APIView):
     )
     def get(self, request, request_id: str):
         found = request_selectors.request_get(request_id=request_id)
-        return Response({"data": request_item(found), "warnings": [], "errors": []})
+        item = request_item(found, can_view_pii=request_can_view_pii(request))
+        return Response({"data": item, "warnings": [], "errors": []})
 
 
 class CustomerGoodwillRequestsView(APIView):
-    permission_classes = [CanReadRequests]
-
     @extend_schema(
         operation_id="customer_goodwill_requests",
         summary="Goodwill requests of a customer",
@@ -468,8 +445,6 @@ class CustomerGoodwillRequestsView(APIView):
 
 
 class CustomerChangeRequestsView(APIView):
-    permission_classes = [CanReadRequests]
-
     @extend_schema(
         operation_id="customer_change_requests",
         summary="Change requests of a customer (retro, identifier changes, merges, goodwill)",
@@ -507,4 +482,8 @@ class CustomerChangeRequestsView(APIView):
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
-        return paginated_response([change_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [change_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+        )

@@ -31,7 +31,14 @@ def lose_database_session() -> None:
         killer.close()
 
 
-class StoreCreateView(APIView):
+class TestApiView(APIView):
+    """Test views have no entry in the access matrix (config.access): any caller with
+    credentials may call them."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class StoreCreateView(TestApiView):
     """A real write: creates a Store whose code is unique per call, so replays are visible.
 
     Body: {"code": "...", "delay": seconds, "refuse": bool, "crash": bool, "drop": bool}.
@@ -58,13 +65,13 @@ class StoreCreateView(APIView):
         return self.post(request)
 
 
-class PingView(APIView):
+class PingView(TestApiView):
     def get(self, request):
         logger.info("ping from %s", request.query_params.get("who", "-"))
         return Response({"ok": True})
 
 
-class DatabaseDropView(APIView):
+class DatabaseDropView(TestApiView):
     """Reads, loses its database session (terminated from a second connection), reads again."""
 
     permission_classes = [permissions.AllowAny]
@@ -76,7 +83,7 @@ class DatabaseDropView(APIView):
         return Response({"survived": True})
 
 
-class DatabaseCountView(APIView):
+class DatabaseCountView(TestApiView):
     permission_classes = [permissions.AllowAny]
 
     def get(self, request):
