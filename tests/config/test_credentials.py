@@ -142,3 +142,42 @@ def test_wrong_bearer_keys_count_per_address(settings, till):
     assert_throttled(call(f"Bearer {prefix}.wrong", address="10.4.4.4"))
     assert_throttled(call(f"Bearer {raw}", address="10.4.4.4"))
     assert call(f"Bearer {raw}", address="10.4.4.5").status_code == 200
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379")
+def test_with_redis_the_failure_counters_block_in_the_throttle_round_trip(settings, till):
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.AUTH_FAILURES_PER_TILL = "2/5m"
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        assert call(basic_auth("test.till", "test-secret")).status_code == 200
+        for n in range(2):
+            assert call(basic_auth("test.till", f"g{n}"), address=f"10.5.0.{n}").status_code == 401
+        assert_throttled(call(basic_auth("test.till", "g3"), address="10.5.0.3"))
+        assert_throttled(call(basic_auth("test.till", "test-secret"), address="10.5.0.4"))
+        assert len(client.keys(f"{prefix}:*authfail:till:test.till:*")) == 1
+    finally:
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+        caches["default"].close()
