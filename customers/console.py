@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from config.masking import request_can_view_pii
+from config.masking import mask_text, request_can_view_pii
 from customers import console_display, console_edit, console_roles, console_search, registry
 from customers.models import (
     CommChannel,
@@ -397,6 +397,12 @@ def audit_trail(*, customer: Customer, can_view_pii: bool, limit: int = AUDIT_RO
             }
         )
     for _, load in registry.audit_trail_entries:
-        rows += load(customer=customer, limit=limit)
+        entries = load(customer=customer, limit=limit)
+        if not can_view_pii:  # other apps' rows carry free text (a request's reason)
+            for change in (change for row in entries for change in row["changes"]):
+                for side in ("old", "new"):
+                    if isinstance(change[side], str):
+                        change[side] = mask_text(change[side])
+        rows += entries
     rows.sort(key=lambda row: row["at"], reverse=True)
     return rows[:limit]

@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from config.errors import DomainError
-from config.masking import request_can_view_pii
+from config.masking import mask_text, request_can_view_pii, shown_text
 from customers import console_display, registry
 from customers.console_search import EstimatingPaginator
 from customers.models import (
@@ -145,8 +145,8 @@ def _failure_text(request: Request) -> str:
     """Why an approved request FAILED, in the console's words (the stored reason is the
     service's message, which the API answers)."""
     if not request.failure_code:
-        return request.failure_reason
-    plain = PLAIN_MESSAGES.get(request.failure_code) or request.failure_reason
+        return mask_text(request.failure_reason)
+    plain = PLAIN_MESSAGES.get(request.failure_code) or mask_text(request.failure_reason)
     return f"{plain} (code {request.failure_code})"
 
 
@@ -394,9 +394,8 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         # Configured reasons are codes (POINTS_ISSUE): they may wrap after an underscore.
         if not obj.reason:
             return "–"
-        return format_html_join(
-            mark_safe("_<wbr>"), "{}", ((part,) for part in obj.reason.split("_"))
-        )
+        reason = shown_text(obj.reason, can_view_pii=getattr(obj, "console_pii", False))
+        return format_html_join(mark_safe("_<wbr>"), "{}", ((part,) for part in reason.split("_")))
 
     # --- bulk decisions -------------------------------------------------------------------
 
@@ -508,6 +507,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                 "title": f"Request {obj.pk}: {obj.get_type_display()} / {obj.get_base_type_display()}",
                 "req": obj,
                 "value": request_value(obj, can_view_pii=can_view_pii),
+                "can_view_pii": can_view_pii,
                 "tone": STATUS_TONES.get(obj.status, "muted"),
                 "customer_name": console_display.display_name(list(obj.customer.profiles.all())),
                 "failure_text": _failure_text(obj),

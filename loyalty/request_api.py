@@ -131,9 +131,9 @@ def request_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     )
     body.update(_attribution(request))
     body.update(
-        reason=request.reason,
-        comments=request.comments,
-        updatedComments=_updated_comments(request),
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
+        updatedComments=shown_text(_updated_comments(request), can_view_pii=can_view_pii),
         referenceId=request.reference_id,
         payload=shown_payload(request.payload, can_view_pii=can_view_pii),
         approvedValue=_number(request.approved_value),
@@ -151,7 +151,7 @@ def request_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     return body
 
 
-def goodwill_item(request: Request) -> dict[str, Any]:
+def goodwill_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """A goodwill request in the shape of the seed's `goodwillRequest` sample."""
     body: dict[str, Any] = {"id": request.pk}
     body.update(_attribution(request))
@@ -160,14 +160,14 @@ def goodwill_item(request: Request) -> dict[str, Any]:
         requestId=request.pk,
         goodwillType=request.base_type,
         goodwillStatus=request.status,
-        comments=request.comments,
-        reason=request.reason,
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
     )
     if request.status == RequestStatus.APPROVED and request.approved_value is not None:
         body["approvedValue"] = str(_number(request.approved_value))
     updated = _updated_comments(request)
     if updated is not None:
-        body["updatedComments"] = updated
+        body["updatedComments"] = shown_text(updated, can_view_pii=can_view_pii)
     body["oneStep"] = request.one_step
     return body
 
@@ -180,8 +180,8 @@ def change_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
         userId=request.customer_id,
         requestId=request.pk,
         baseType=request.base_type,
-        reason=request.reason,
-        comments=request.comments,
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
     )
     if request.bill_id is not None:
         body["transactionId"] = request.bill_id
@@ -441,7 +441,11 @@ class CustomerGoodwillRequestsView(APIView):
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page
         )
-        return paginated_response([goodwill_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [goodwill_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+        )
 
 
 class CustomerChangeRequestsView(APIView):
