@@ -147,9 +147,8 @@ def auth_failure_record(request, till_code: str | None) -> float | None:
     if hasattr(django_request, FAILURE_ATTR):
         return getattr(django_request, FAILURE_ATTR)
     keys = _failure_keys(till_code, _client_address(request))
-    counts = tuple(
-        _count(key, duration) if duration else 0 for key, _, duration in keys
-    )
+    counted = _count_many([(key, duration) for key, _, duration in keys if duration])
+    counts = tuple(counted.get(key, 0) for key, _, _ in keys)
     wait = _wait_of(keys, counts)
     setattr(django_request, FAILURE_ATTR, wait)
     if wait is not None:
@@ -186,9 +185,34 @@ def _is_redis(cache: BaseCache) -> bool:
     return hasattr(cache, "client") and hasattr(cache.client, "get_client")  # django-redis
 
 
-def _count(key: str, duration: int) -> int:
-    """One more on a fixed-window counter; its new value."""
-    return _hit(key, duration, ("authfail:none", "authfail:none"))[0]
+_COUNT_SQL = f"""
+INSERT INTO {_TABLE} AS c (key, count, expires_at)
+SELECT * FROM unnest(%s::text[], array_fill(1, ARRAY[cardinality(%s::text[])]), %s::timestamptz[])
+ON CONFLICT (key) DO UPDATE SET count = c.count + 1
+RETURNING key, count
+"""
+
+
+def _count_many(keys: list[tuple[str, int]]) -> dict[str, int]:
+    """One more on each fixed-window counter (key, window length), in one round trip."""
+    if not keys:
+        return {}
+    cache = caches["default"]
+    if _is_redis(cache):
+        pipeline = cache.client.get_client(write=True).pipeline(transaction=False)
+        for key, duration in keys:
+            pipeline.incr(cache.make_key(key))
+            pipeline.expire(cache.make_key(key), duration + 1, nx=True)
+        answers = pipeline.execute()
+        return {key: answers[2 * n] for n, (key, _) in enumerate(keys)}
+    if not _increments_atomically(cache):
+        now = timezone.now()
+        names = [key for key, _ in keys]
+        ends = [now + timedelta(seconds=duration + 1) for _, duration in keys]
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNT_SQL, [names, names, ends])
+            return dict(cursor.fetchall())
+    return {key: _hit(key, duration, ("authfail:none", "authfail:none"))[0] for key, duration in keys}
 
 
 def _hit(key: str, duration: int, read: tuple[str, str]) -> tuple[int, int, int]:
