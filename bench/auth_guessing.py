@@ -25,7 +25,6 @@ import argparse
 import base64
 import http.client
 import multiprocessing
-import os
 import random
 import secrets
 import statistics
@@ -38,7 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import DATA, redis_answers, start_server, stop_server  # noqa: E402
+from run import (  # noqa: E402
+    DATA,
+    redis_answers,
+    server_environment,
+    start_server,
+    stop_server,
+)
 
 DATABASE = "loyalty_bench_auth"
 LEGIT = ("bench.legit", "legit-secret")
@@ -46,24 +51,10 @@ VICTIMS = 200
 
 
 def environment(use_redis: bool) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_NAME": DATABASE,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "TILL_THROTTLE_RATE": "100000000/min",
-        "NUM_PROXIES": "1",
-        "LOG_LEVEL": "ERROR",
-    }
-    env.pop("DATABASE_URL", None)
-    if use_redis:
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
-    else:
-        env.pop("REDIS_URL", None)
-    return env
+    """bench/run.py's server environment, on this benchmark's database, behind a proxy."""
+    env = server_environment(0, use_redis=use_redis)
+    env.pop("BENCH_FLOOR")
+    return {**env, "DATABASE_NAME": DATABASE, "NUM_PROXIES": "1", "LOG_LEVEL": "ERROR"}
 
 
 def prepare(env: dict, *, legacy_hash: bool) -> int:

@@ -71,17 +71,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     list_select_related = ["till", "user", "scope"]
-    fields = [
-        "prefix",
-        "till",
-        "user",
-        "name",
-        "scope",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
-    ]
+    fields = list_display  # never the hash
     readonly_fields = ["prefix", "till", "user", "created_at", "last_used_at"]
     actions = ["revoke"]
 

@@ -1,5 +1,9 @@
+import io
+import logging
+
 import pytest
 
+from config.log_filters import PiiMaskingFilter
 from tests.conftest import basic_auth
 
 
@@ -21,3 +25,19 @@ def other_till_client(other_till):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=basic_auth("other.till", "other-secret"))
     return client
+
+
+@pytest.fixture
+def console_log():
+    """What the configured console handler writes (the real LOGGING, swapped stream)."""
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, PiiMaskingFilter) for f in h.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)

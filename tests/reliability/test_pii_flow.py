@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import datetime
 import io
-import logging
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from rest_framework.test import APIClient
 
-from config.log_filters import PiiMaskingFilter
 from customers.models import Identifier
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType, RequestTypeConfig
 
@@ -81,22 +78,6 @@ class Recorder:
         self.access.access(resp, req, environ, datetime.timedelta(seconds=0.01))
 
 
-@pytest.fixture
-def app_log():
-    """Every line the configured console handler writes (the real LOGGING)."""
-    handler = next(
-        h
-        for h in logging.getLogger().handlers
-        if any(isinstance(f, PiiMaskingFilter) for f in h.filters)
-    )
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(previous)
-
-
 def _staff(username: str, *perms: str, groups=()):
     user = get_user_model().objects.create_user(
         username=username, password="x", is_staff=True, email=f"{username}@test.local"
@@ -115,7 +96,7 @@ def _staff(username: str, *perms: str, groups=()):
 
 
 def test_no_full_value_leaves_for_staff_without_pii(
-    db, app_log, django_capture_on_commit_callbacks
+    db, console_log, django_capture_on_commit_callbacks
 ):
     from customers.demo import grant_roles
 
@@ -219,7 +200,7 @@ def test_no_full_value_leaves_for_staff_without_pii(
     # the notifications (made, decided) went out
     assert len(mail.outbox) >= 2
     messages = [f"{m.subject}\n{m.body}" for m in mail.outbox]
-    logged = [app_log.getvalue(), seen.access_stream.getvalue()]
+    logged = [console_log.getvalue(), seen.access_stream.getvalue()]
     assert "%40" not in seen.access_stream.getvalue()  # decoded, then masked
     for kind, texts in (("body", seen.bodies), ("log", logged), ("mail", messages)):
         for text in texts:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from config.log_filters import PiiMaskingFilter, mask_pii
+from config.log_filters import mask_pii
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,22 +45,6 @@ ROOT = Path(__file__).resolve().parents[2]
 )
 def test_mobiles_and_emails_are_masked(text, masked):
     assert mask_pii(text) == masked
-
-
-@pytest.fixture
-def console_log():
-    """What the configured console handler writes (the real LOGGING, swapped stream)."""
-    handler = next(
-        h
-        for h in logging.getLogger().handlers
-        if any(isinstance(f, PiiMaskingFilter) for f in h.filters)
-    )
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(previous)
 
 
 def test_log_lines_mask_messages_args_and_exceptions(console_log):
