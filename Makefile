@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: install run serve test lint migrate demo bench bench-full bench-customers screenshots clean-db
+.PHONY: install run serve test test-faults lint migrate demo bench bench-full bench-customers screenshots clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,17 @@ run: install
 	@echo "  API reference:  http://127.0.0.1:$(PORT)/v2/docs/"
 	@echo "  Demo till:      curl -u demo.till:demo-secret http://127.0.0.1:$(PORT)/v2/customers/lookup?source=INSTORE&identifierName=mobile&identifierValue=919111111111"
 	@echo ""
-	exec $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class config.gunicorn_logging.MaskingLogger --timeout 60
+	exec $(BIN)/gunicorn config.wsgi:application --config python:config.gunicorn_conf --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class config.gunicorn_logging.MaskingLogger
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault suite (tests/reliability/test_outage.py): a live gunicorn on its own embedded
+# PostgreSQL server (.pgdata-faults/), frozen, stopped and restarted under traffic.
+test-faults: install
+	$(BIN)/pytest tests/reliability/test_outage.py -m outage -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -283,12 +283,12 @@ def start_server(size: int, port: int, workers: int, env: dict) -> subprocess.Po
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "config.wsgi:application",
+        "--config",
+        "python:config.gunicorn_conf",  # limits, envelope errors, timeout: as `make run`
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--timeout",
-        "60",
         "--log-level",
         "warning",
         # Production logs every request too; here the worker's own time per request

@@ -108,13 +108,24 @@ ENTRIES: list[StatusCode] = [
     # project code: not in seeds. The inner code equals the HTTP status, like 405: an
     # `Accept` header the API cannot answer (it answers JSON).
     _err(406, "Not acceptable", 406),
+    # project code: not in seeds. A body larger than API_MAX_BODY_BYTES (config.input_guard).
+    _err(413, "Request body too large", 413),
+    # project code: not in seeds. A request line longer than the server accepts (gunicorn,
+    # answered in the envelope by config.gunicorn_conf).
+    _err(414, "Request line too long", 414),
     # project code: not in seeds. A body sent with a Content-Type the endpoint does not
     # parse (send application/json).
     _err(415, "Unsupported media type", 415),
+    # project code: not in seeds. A write that met concurrent writers of the same rows
+    # (a deadlock or serialization failure) on every one of its attempts
+    # (config.transactions): the caller may send it again.
+    _err(409, "The change met concurrent changes of the same records; retry it", 409),
     # project code: not in seeds. The 422 answer names what differed (body or query).
     _err(422, "Idempotency key reused with a different request", 422),
     # project code: not in seeds
     _err(429, "Rate limit exceeded", 429),
+    # project code: not in seeds. Too many or too large headers (gunicorn, in the envelope).
+    _err(431, "Request header fields too large", 431),
     # project code: not in seeds
     _err(503, "Service unavailable", 503),
     # ------------------------------------------------------------------

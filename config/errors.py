@@ -67,9 +67,17 @@ class DomainErrors(DomainError):
 
 
 class Warnings(list):
-    """Warnings collected by a service and returned beside its result."""
+    """Warnings collected by a service and returned beside its result, each (code, message)
+    once. Remembered in a set: a list scan per warning made 20,000 warnings (one per unknown
+    extended field) take 12 s."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._seen = {(item["code"], item["message"]) for item in self}
 
     def add(self, code: int, message: str | None = None, **params: Any) -> None:
         item = status_item(code, message, **params)
-        if item not in self:
+        key = (code, item["message"])
+        if key not in self._seen:
+            self._seen.add(key)
             self.append(item)

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Database timeouts of the request's kind of work (store API, console).
+    "config.database.work.DatabaseWorkMiddleware",
+    # /v2/: hostile input refused before anything reads it; errors always in the envelope.
+    "config.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,6 +115,33 @@ else:
 
     DATABASES = {"default": {**embedded_database_settings(BASE_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backend with bounded waits and timeouts per kind of work (config/database/).
+DATABASES["default"]["ENGINE"] = "config.database"
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+# "transaction": behind PgBouncer in transaction mode (no session SET; SET LOCAL per
+# transaction and the role's defaults, README).
+DB_POOLER = os.environ.get("DB_POOLER", "").strip().lower()
+# (statement_timeout, lock_timeout) in milliseconds per kind of work; 0 is none.
+DB_TIMEOUTS = {
+    "api": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_API_MS", "3000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_API_MS", "1000")),
+    ),
+    "console": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_CONSOLE_MS", "20000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_CONSOLE_MS", "5000")),
+    ),
+    "batch": (
+        int(os.environ.get("DB_STATEMENT_TIMEOUT_BATCH_MS", "3600000")),
+        int(os.environ.get("DB_LOCK_TIMEOUT_BATCH_MS", "60000")),
+    ),
+}
+# The server closes a request-serving connection idle this long (CONN_MAX_AGE is 60 s).
+DB_IDLE_SESSION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_SESSION_TIMEOUT_MS", "75000"))
+# How much longer than the statement timeout the client waits for a server that does not
+# answer at all (frozen, cut off) before it drops the connection.
+DB_CLIENT_GRACE_MS = int(os.environ.get("DB_CLIENT_GRACE_MS", "1000"))
 # The hot point reads (config/rows.py) are prepared on the connection after this many runs;
 # 0 turns preparing off (a pooler in transaction mode without prepared-statement support).
 _prepare_threshold = int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None
@@ -218,7 +249,7 @@ REST_FRAMEWORK = {
     # Who may call what: the access matrix (config/access.py), for every endpoint.
     "DEFAULT_PERMISSION_CLASSES": ["config.access.MatrixPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.input_guard.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -236,6 +267,12 @@ AUTH_FAILURES_PER_TILL = os.environ.get("AUTH_FAILURES_PER_TILL", "20/5m")
 AUTH_FAILURES_PER_ADDRESS = os.environ.get("AUTH_FAILURES_PER_ADDRESS", "20/5m")
 # How often an API key's `last_used_at` is written (at most once in this many seconds).
 API_KEY_LAST_USED_EVERY = int(os.environ.get("API_KEY_LAST_USED_EVERY", "300"))
+# The edge guard (config/input_guard.py): what no /v2/ request may carry (README).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "20"))
+API_MAX_OBJECT_MEMBERS = int(os.environ.get("API_MAX_OBJECT_MEMBERS", "200"))
+API_MAX_ARRAY_ITEMS = int(os.environ.get("API_MAX_ARRAY_ITEMS", "1000"))
+API_MAX_STRING_CHARS = int(os.environ.get("API_MAX_STRING_CHARS", "4096"))
 # Idempotency keys (config/idempotency.py) are replayable this long, then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
@@ -253,7 +290,32 @@ SPECTACULAR_SETTINGS = {
         "`customers.view_pii` see identifiers, and values in messages, masked. Writes (POST/PUT/PATCH) "
         "accept an optional `Idempotency-Key` header: a retry with the same key and body "
         "replays the first response (header `Idempotent-Replayed: true`), the same key with "
-        "a different body answers 422. Each till is rate limited (429 with `Retry-After`)."
+        "a different body answers 422. Each till is rate limited (429 with `Retry-After`).\n\n"
+        "**Merge victims.** A customer merged into another (the victim) holds nothing any "
+        "more: its identifiers, profiles, channels, points, bills, coupons, pending requests "
+        "and subscriptions are the survivor's. An id of a victim that a store still holds is "
+        "answered as follows, the same in the staff console. Reads (details, lookup details, "
+        "loyaltyDetails, ledger, transactions, coupons, pointsTransfers, subscriptions, "
+        "requests) answer the survivor with warnings 8069 and 91009. Writes that carry on "
+        "the person's activity go to the survivor with warning 8069: `PUT /v2/customers/{id}` "
+        "(update: `createdId` is the survivor's), `POST /v2/points/transfer` (either side; "
+        "9206 when both then name the survivor), `POST /v2/transactions` (a REGULAR bill by "
+        "`userId`), `POST /v2/requests` (goodwill, retro, identifier change, reallocation "
+        "made for the survivor; a victim named as `fromCustomerId` too) and "
+        "`POST /v2/customers/{id}/subscriptions` (with 91009 too, as it answers the state). "
+        "Writes that decide about one account are refused, naming the survivor: "
+        "`changeIdentifier` and `PUT .../status` with 8067, a merge naming a victim with "
+        "9027 (victim) / 9023 (survivor), an erasure with 8067. A pending request of a "
+        "customer becomes its survivor's when it is merged.\n\n"
+        "**Concurrency.** Writes lock the rows they change in one global order and are "
+        "retried whole when PostgreSQL still reports a deadlock; a write that met concurrent "
+        "writers on every attempt answers 409 (code 409): send it again.\n\n"
+        "**Hostile input.** "
+        "Text with a NUL or an unpaired surrogate, strings over 4096 characters, JSON nested "
+        "over 20 levels, objects over 200 members, arrays over 1000 items and numbers beyond "
+        "64 bits answer 400 naming the field; bodies over 1 MiB 413. A database that is slow "
+        "or unavailable answers 503 with `Retry-After` (nothing is written: retry with the "
+        "same `Idempotency-Key`)."
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -302,3 +364,13 @@ DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN")
 # A registration date (attributionV2.createDate) further in the past or future answers 1034.
 REGISTRATION_MAX_PAST_DAYS = int(os.environ.get("REGISTRATION_MAX_PAST_DAYS", "3650"))
 REGISTRATION_MAX_FUTURE_DAYS = int(os.environ.get("REGISTRATION_MAX_FUTURE_DAYS", "1"))
+# A loyalty customer registers with at least one of mobile, e-mail and external id (seed
+# code 1007); off: any identifier will do. Non-loyalty customers always need a mobile or an
+# e-mail (1045).
+REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED = env_bool(
+    "REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED", True
+)
+# How many times a write service runs when PostgreSQL aborts it for a deadlock or a
+# serialization failure (config/transactions.py); after the last: 409 in the envelope.
+LOCK_CONFLICT_ATTEMPTS = int(os.environ.get("LOCK_CONFLICT_ATTEMPTS", "5"))
+LOCK_TIMEOUT_ATTEMPTS = int(os.environ.get("LOCK_TIMEOUT_ATTEMPTS", "2"))

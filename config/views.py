@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
 from config.errors import status_item
 from config.exceptions import error_body
+from config.input_guard import RETRY_AFTER_SECONDS, database_unavailable, unavailable_response
 
 
 def healthz(request):
@@ -43,6 +46,17 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    # Called while Django handles the uncaught exception: a database that did not answer
+    # (unreachable, timed out) is a 503 to retry, not our fault.
+    if database_unavailable(sys.exc_info()[1]):
+        if request.path.startswith("/v2/"):
+            return unavailable_response()
+        return HttpResponse(
+            "<h1>Service unavailable</h1><p>The database did not answer in time. "
+            "Try again in a few seconds.</p>",
+            status=503,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
     if request.path.startswith("/v2/"):
         return JsonResponse(error_body([status_item(500)]), status=500)
     from django.views.defaults import server_error

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
+from config.input_guard import InputRules
 from config.masking import request_can_view_pii
 from config.pagination import page_from_params, paginated_response
 from customers import selectors, services
@@ -79,16 +80,28 @@ class ChangeIdentifierBody(serializers.Serializer):
 
 def _query(names: tuple[str, ...], request) -> dict[str, str]:
     """The parameters of `names` given in the query string (the last of a repeated one),
-    without surrounding whitespace; a NUL character in one answers 400."""
+    without surrounding whitespace (the edge guard has refused NUL characters)."""
     params = request.query_params
-    query = {}
-    for name in names:
-        if name in params:
-            value = params[name]
-            if "\x00" in value:
-                raise DomainError(400, f"{name}: null characters are not allowed")
-            query[name] = value.strip()
-    return query
+    return {name: params[name].strip() for name in names if name in params}
+
+
+# The most members or items a customer body may hold (the edge guard refuses more with 400
+# naming the field): more than any org configures or a till sends. An opening balance is
+# bounded by the enrollments' own 9207, which says the range.
+CUSTOMER_INPUT = InputRules(
+    bounded_numbers=frozenset({"loyaltyProgramEnrollments[].loyaltyPoints"}),
+    max_items={
+        "profiles": 20,
+        "profiles[].identifiers": 50,
+        "profiles[].commChannels": 50,
+        "profiles[].commChannels[].meta": 50,
+        "profiles[].fields": 100,
+        "extendedFields": 100,
+        "loyaltyProgramEnrollments": 20,
+        "add": 50,
+        "remove": 50,
+    },
+)
 
 
 def _body(request) -> dict:
@@ -159,6 +172,8 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
 
 
 class CustomersView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_register",
         summary="Register a customer",
@@ -168,10 +183,15 @@ class CustomersView(APIView):
             "customer and for one combined from another source alike (the seeds give the "
             "code 1000 and no HTTP status). Identifier already in the same source/account: "
             "8006 with the owner's id (one code for every identifier type; 1032/1033/1016 "
-            "are not used). In another source: a new profile on that customer, warning 8050 "
-            "(8052 when several customers hold them). Codes: "
+            "are not used). In another source: a new profile on that customer, warning 8050; "
+            "refused with 8066 when that customer already has a profile in this source/account. "
+            "Held by several customers: the oldest is combined and the identifiers of the "
+            "others are not taken (warning 8052 naming them; nothing merges). Codes: "
             f"{_WRITE_SOURCE_CODES}; 1001 invalid mobile, 1002 invalid email, 1003 invalid "
-            "externalId, 8013 unknown identifier type, 1007 no identifier, 1017 unknown "
+            "externalId, 8013 unknown identifier type, 1007 a loyalty customer with none of "
+            "mobile / email / externalId (org setting `REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED`, "
+            "on by default; off: any identifier, none still 1007), 1045 a non-loyalty customer "
+            "without mobile or email, 1017 unknown "
             "custom field, 91015 (warning) unknown extended field or bad value, skipped, "
             "8010 unknown channel type, 8057/8058 (warnings) invalid channel e-mail/mobile, "
             "skipped, 91020 unknown `associatedWith` till, 8017 unreadable registration "
@@ -209,6 +229,8 @@ class CustomersView(APIView):
 
 
 class CustomerSearchView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_search",
         summary="Search customers by name or identifier prefix",
@@ -256,6 +278,8 @@ _LOOKUP_CODES = (
 
 
 class CustomerLookupView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_lookup",
         summary="Find a customer's id by identifier",
@@ -300,6 +324,8 @@ class CustomerLookupView(APIView):
 
 
 class CustomerLookupDetailsView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_lookup_details",
         summary="Customer details by identifier",
@@ -358,6 +384,8 @@ _STATUS_DESCRIPTION = (
 
 
 class CustomerLookupStatusView(_StatusMixin, APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_status_by_identifier",
         summary="Change the status of a customer found by identifier",
@@ -373,6 +401,8 @@ class CustomerLookupStatusView(_StatusMixin, APIView):
 
 
 class CustomerStatusView(_StatusMixin, APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_status",
         summary="Change a customer's status",
@@ -385,6 +415,8 @@ class CustomerStatusView(_StatusMixin, APIView):
 
 
 class CustomerDetailView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_details",
         summary="Customer details",
@@ -395,9 +427,12 @@ class CustomerDetailView(APIView):
             "`loyaltyInfo.lifetimePurchases` is the customer's regular bills less returns "
             "(loyalty and non-loyalty customers alike); timestamps are to the second. "
             "`embed=points,subscriptions,mlp` add the loyalty and subscriptions fragments. "
+            "`loyaltyInfo.attributionV2` is the registration: `createDate` the "
+            "`attributionV2.createDate` sent at registration (else its time), `createdBy` the "
+            "`associatedWith` till when one was given (else who registered). "
             "A merge victim answers the survivor's record (its `id` is the survivor's) with "
-            "warning 91009 - chosen over an 8069 refusal so that a store holding an old id "
-            "keeps working. Codes: 816 unknown customer, 8012 invalid source, 8045 no "
+            "warnings 8069 and 91009 - an answer rather than an 8069 refusal, so that a store "
+            "holding an old id keeps working. Codes: 816 unknown customer, 8012 invalid source, 8045 no "
             "accountId for a multi-account source, 8011 unknown accountId, 8065 (HTTP 404) "
             "no profile of the customer in the source (account) asked for, 1044. " + _ACCESS
         ),
@@ -429,10 +464,13 @@ class CustomerDetailView(APIView):
             "created when missing. Identifiers are not changed here (use changeIdentifier): "
             "each one not already on the profile answers warning 91006. Answers "
             "`{createdId, warnings}`. Codes: "
-            f"{_WRITE_SOURCE_CODES}, 816 unknown customer, 8067 merged customer, 618 fraud, "
+            f"{_WRITE_SOURCE_CODES}, 816 unknown customer, 618 fraud, "
             "8018 loyalty to non-loyalty (chosen over 1046), 1017 unknown custom field, "
             "91015 (warning) bad extended field, 8010 unknown channel type, 8057/8058 "
-            "(warnings) invalid channel values, 91006 (warning). " + _STRICT_BODY + _ENROLLMENTS
+            "(warnings) invalid channel values, 91006 (warning). A merge victim's id updates "
+            "its survivor, warning 8069 (`createdId` is the survivor's). A channel sent as "
+            "primary stops the customer's other primary channels of that type with another "
+            "value from being primary (one primary value per type). " + _STRICT_BODY + _ENROLLMENTS
         ),
         parameters=_SOURCE_PARAMS,
         request=OpenApiTypes.OBJECT,
@@ -455,6 +493,8 @@ class CustomerDetailView(APIView):
 
 
 class CustomerChangeIdentifierView(APIView):
+    input_rules = CUSTOMER_INPUT
+
     @extend_schema(
         operation_id="customer_change_identifier",
         summary="Add or remove identifiers",
@@ -462,12 +502,17 @@ class CustomerChangeIdentifierView(APIView):
             "`POST /v2/customers/{id}/changeIdentifier?source=&accountId=` with `add` / "
             "`remove` lists of `{type, value}`. Answers `{success, warnings}`. A new "
             "identifier held by another customer in the same source/account: 8007 (chosen "
-            "over 8008). Held by a customer in another source: this customer is merged "
-            "into that one (profiles, identifiers, enrollments, subscriptions move), "
-            "warning 8051 naming the survivor (8053 when several customers hold them). "
-            "Codes: "
+            "over 8008), nothing written. Held by one customer in another source: this "
+            "customer is merged into that one (profiles, identifiers, enrollments, requests, "
+            "subscriptions move), warning 8051 naming the survivor; refused with 8066 when "
+            "that customer already has a profile in this source/account. Held by several "
+            "other customers: nothing merges and those identifiers are not taken (warning 8053 "
+            "naming them), the rest of the change is made. Already held by this profile: "
+            "warning 8071 (mobile) / 8072 (email) / 8073 (externalId), nothing changes. A "
+            "mobile or email replaced (removed and another added in one call) moves the "
+            "customer's channels of the old value to the new one, unverified. Codes: "
             f"{_WRITE_SOURCE_CODES}, 8009 unknown customer (the seed's code here), 8067 "
-            "customer already merged, "
+            "customer already merged (refused, naming the survivor), "
             "618 fraud, 8013 unknown identifier type, 8056/8055/8064 (warnings) invalid "
             "mobile/e-mail/externalId skipped, 8070 (warning) nothing to change or an "
             "identifier to remove not found."

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.errors import DomainError
+from config import codes
+from config.errors import DomainError, status_item
 from config.masking import request_can_view_pii
 from customers import console_display
 from customers.models import (
@@ -249,8 +250,36 @@ def _check_permission(request) -> None:
         raise PermissionDenied
 
 
+def _survivor_instead(
+    request, customer_id: int, url_name: str, *args
+) -> HttpResponseRedirect | None:
+    """I2, as the API answers an update addressed to a merge victim: the survivor's page of
+    the same edit, with the warning 8069."""
+    survivor_id = (
+        Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+    )
+    if survivor_id is None:
+        return None
+    _show_warnings(
+        request,
+        [
+            status_item(
+                8069,
+                f"{codes.get(8069).message}: customer {customer_id} is merged into "
+                f"{survivor_id}, whose record is edited instead",
+            )
+        ],
+    )
+    return HttpResponseRedirect(reverse(f"admin:{url_name}", args=[survivor_id, *args]))
+
+
 def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
     _check_permission(request)
+    redirect = _survivor_instead(
+        request, customer_id, "customers_customer_profile_edit", profile_id
+    )
+    if redirect is not None:
+        return redirect
     profile = get_object_or_404(
         SourceProfile.objects.select_related("customer", "account"),
         pk=profile_id,
@@ -299,6 +328,9 @@ def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
 
 def customer_edit(model_admin, request, *, customer_id: int):
     _check_permission(request)
+    redirect = _survivor_instead(request, customer_id, "customers_customer_edit")
+    if redirect is not None:
+        return redirect
     customer = get_object_or_404(Customer, pk=customer_id)
     # The service addresses a profile by source; the customer's first one carries the
     # customer-level fields without creating a new profile.

@@ -11,7 +11,7 @@ from config.access import STAFF_ROLES
 from customers.models import Store, Till, access_group_built_in
 
 DEMO_TILLS = {"demo.till": "demo-secret", "bukl.till": "bukl-secret"}
-# One till of each other access group (migration customers 0005): what each may call is on
+# One till of each other access group (migration customers 0006): what each may call is on
 # the roles page (/admin/auth/group/roles/). demo.till and bukl.till are POS tills.
 DEMO_GROUP_TILLS = {
     "readonly.till": ("read_only", "readonly-secret"),

@@ -19,10 +19,10 @@ approves it (`loyalty.request_services`), whose effect calls this service.
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import connection, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
+from config.transactions import atomic_with_retry
 from customers import registry
 from customers.audit import Actor, audit_context, modified_by
 from customers.models import (
@@ -34,6 +34,7 @@ from customers.models import (
     SourceProfile,
     Till,
 )
+from customers.selectors import customer_lock, identifier_values_lock
 
 ERASED_LABEL = "ERASED"
 
@@ -48,22 +49,9 @@ def is_erased(customer: Customer) -> bool:
 def _lock_identifier_values(customer_id: int) -> None:
     """Take the advisory locks registration takes on identifier values (same keys, same
     order), so a registration with one of them waits for the erasure and then finds none."""
-    keys = sorted(
-        {
-            f"{type_}:{value}"
-            for type_, value in Identifier.objects.filter(customer_id=customer_id).values_list(
-                "type", "value"
-            )
-        }
+    identifier_values_lock(
+        Identifier.objects.filter(customer_id=customer_id).values_list("type", "value")
     )
-    if not keys:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-            "FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
-            [keys],
-        )
 
 
 def _with_merge_victims(customer_id: int) -> list[int]:
@@ -103,6 +91,7 @@ def _anonymise_history(customer_ids: list[int]) -> dict[str, int]:
     }
 
 
+@atomic_with_retry
 def customer_erase(*, customer_id: int, actor: Actor, reason: str) -> Customer:
     """Erase the personal data of one customer (see the module docstring).
 
@@ -112,11 +101,9 @@ def customer_erase(*, customer_id: int, actor: Actor, reason: str) -> Customer:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(9030, x="reason")
-    with transaction.atomic(), audit_context(actor, operation="customer_erase"):
+    with audit_context(actor, operation="customer_erase"):
         _lock_identifier_values(customer_id)
-        customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-        if customer is None:
-            raise DomainError(816)
+        customer = customer_lock(customer_id=customer_id)
         if customer.merged_into_id is not None:
             raise DomainError(
                 8067, f"Customer {customer.pk} is merged into {customer.merged_into_id}"

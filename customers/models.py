@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 
 import pghistory
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import Deferrable, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -66,7 +69,7 @@ class TillAccessGroup(models.Model):
         return Level(getattr(self, resource.value))
 
 
-# The built-in groups (made by migration customers 0005, again here when missing): code,
+# The built-in groups (made by migration customers 0006, again here when missing): code,
 # name, customer, loyalty, request levels. A till saved without a group gets POS, what
 # every till could do before groups existed.
 POS_ACCESS_GROUP = "pos"
@@ -314,6 +317,36 @@ class CustomerStatus(models.TextChoices):
 FRAUD_STATUSES = frozenset({CustomerStatus.FRAUD_MARKED, CustomerStatus.FRAUD_CONFIRMED})
 
 
+# --- Invariants the database keeps (docs/invariants.md) -------------------------------
+
+
+def live_customer_trigger(
+    name: str, *, operation=None, condition: str = "", column: str = "customer_id"
+) -> pgtrigger.Trigger:
+    """I2 / I4: a row may not be given to a merge victim (its profiles, identifiers,
+    channels, points, requests and subscriptions moved to the survivor). `column` names the
+    customer; by default the trigger runs on insert and on a change of that column. The
+    customer row is read FOR KEY SHARE, so a merge committing meanwhile (which holds it
+    FOR UPDATE) is waited for and then seen. Other apps put it on their tables too."""
+    return pgtrigger.Trigger(
+        name=name,
+        operation=operation or pgtrigger.Insert | pgtrigger.UpdateOf(column),
+        when=pgtrigger.Before,
+        condition=pgtrigger.Condition(condition) if condition else None,
+        declare=[("survivor", "bigint")],
+        func=f"""
+            SELECT merged_into_id INTO survivor FROM customers_customer
+             WHERE id = NEW.{column} FOR KEY SHARE;
+            IF survivor IS NOT NULL THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                    MESSAGE = format('I2: customer %s is merged into %s; %s rows go to the survivor',
+                                     NEW.{column}, survivor, TG_TABLE_NAME);
+            END IF;
+            RETURN NEW;
+        """,
+    )
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Customer(Attributed):
     """A person; `id` is the API's `userId`."""
@@ -339,6 +372,39 @@ class Customer(Attributed):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("id")), name="customer_not_merged_into_self"
+            )
+        ]
+        triggers = [
+            # I2: a customer becomes a merge victim only once it holds no profile,
+            # identifier or channel, into a live survivor, and once its own victims point
+            # at that survivor: every victim is one hop from a live customer.
+            pgtrigger.Trigger(
+                name="victim_holds_nothing",
+                operation=pgtrigger.UpdateOf("merged_into_id"),
+                when=pgtrigger.Before,
+                condition=pgtrigger.Condition("NEW.merged_into_id IS NOT NULL"),
+                func="""
+                    IF EXISTS (SELECT 1 FROM customers_identifier WHERE customer_id = NEW.id)
+                       OR EXISTS (SELECT 1 FROM customers_sourceprofile WHERE customer_id = NEW.id)
+                       OR EXISTS (SELECT 1 FROM customers_commchannel WHERE customer_id = NEW.id)
+                    THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            MESSAGE = format('I2: customer %s still holds profiles, identifiers '
+                                             'or channels and cannot be a merge victim', NEW.id);
+                    END IF;
+                    IF (SELECT merged_into_id FROM customers_customer
+                         WHERE id = NEW.merged_into_id) IS NOT NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            MESSAGE = format('I2: survivor %s of customer %s is itself merged',
+                                             NEW.merged_into_id, NEW.id);
+                    END IF;
+                    IF EXISTS (SELECT 1 FROM customers_customer WHERE merged_into_id = NEW.id) THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            MESSAGE = format('I2: customer %s has victims of its own; they are '
+                                             'moved to the new survivor first', NEW.id);
+                    END IF;
+                    RETURN NEW;
+                """,
             )
         ]
 
@@ -397,6 +463,7 @@ class SourceProfile(Attributed):
                 nulls_distinct=False,
             )
         ]
+        triggers = [live_customer_trigger("profile_of_live_customer")]
         indexes = [
             # Prefix search on names: `lower(first_name) LIKE 'tom%'` uses these whatever
             # the database collation is.
@@ -454,12 +521,26 @@ class Identifier(models.Model):
 
     class Meta:
         constraints = [
+            # I1: unique inside its source (single-account) or account.
             models.UniqueConstraint(
                 fields=["source", "account", "type", "value"],
                 name="identifier_unique_in_source_account",
                 nulls_distinct=False,
-            )
+            ),
+            # I1: one holder across sources: every row of a (type, value) names the same
+            # customer. Checked at the end of each statement, so a merge can move a
+            # victim's rows of one value in several sources with one UPDATE.
+            ExclusionConstraint(
+                name="identifier_one_holder",
+                expressions=[
+                    ("type", RangeOperators.EQUAL),
+                    ("value", RangeOperators.EQUAL),
+                    ("customer", RangeOperators.NOT_EQUAL),
+                ],
+                deferrable=Deferrable.IMMEDIATE,
+            ),
         ]
+        triggers = [live_customer_trigger("identifier_of_live_customer")]
         indexes = [
             models.Index(fields=["type", "value"], name="identifier_type_value"),
             models.Index(fields=["customer"], name="identifier_customer"),
@@ -499,6 +580,21 @@ class CommChannel(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer"], name="comm_channel_customer")]
+        constraints = [
+            # I3: at most one primary value per channel type and customer (the same number
+            # may be primary in several source profiles; two numbers may not).
+            ExclusionConstraint(
+                name="comm_channel_one_primary_value",
+                expressions=[
+                    ("customer", RangeOperators.EQUAL),
+                    ("type", RangeOperators.EQUAL),
+                    ("value", RangeOperators.NOT_EQUAL),
+                ],
+                condition=Q(primary=True),
+                deferrable=Deferrable.IMMEDIATE,
+            )
+        ]
+        triggers = [live_customer_trigger("channel_of_live_customer")]
 
     def __str__(self) -> str:
         return f"{self.type}:{self.value}"

@@ -15,6 +15,7 @@ Stores send values as JSON numbers (``"value": 919111111111``) and booleans as s
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import phonenumbers
@@ -168,11 +169,23 @@ def normalise_external_id(raw: Any) -> str:
     return text
 
 
+def _invisible(text: str) -> bool:
+    """Whether the text holds a control or format character (zero-width space, joiners,
+    bidirectional marks): invisible on screen, so the value could not be read back or
+    looked up as a person sees it."""
+    if text.isascii():
+        return not text.isprintable()
+    return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
+
+
 def normalise_identifier(type_: str, raw: Any) -> str:
     """The stored form of an identifier value; `InvalidIdentifier` when it is not valid
-    (a list, an object or a boolean is never one: only strings and numbers are)."""
+    (a list, an object or a boolean is never one: only strings and numbers are; nor is a
+    value with an invisible character)."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float, type(None))):
         raise InvalidIdentifier(f"invalid {type_}: not a string or number")
+    if isinstance(raw, str) and _invisible(raw.strip()):
+        raise InvalidIdentifier(f"invalid {type_}: an invisible character")
     if type_ == IdentifierType.MOBILE:
         return normalise_mobile(raw)
     if type_ == IdentifierType.EMAIL:

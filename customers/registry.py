@@ -33,6 +33,9 @@ their `AppConfig.ready()`:
 - `erasure_steps`: called in order inside `customers.erasure.customer_erase`, after the
   customer's own personal data is erased, to erase what another app holds of the person,
   `step(*, customer, actor, reason) -> None`.
+- `invariant_checks`: the rules of docs/invariants.md as `InvariantCheck`s, run over a
+  whole database in batches by `manage.py check_invariants` (and after every step of the
+  stateful tests); each app checks what it holds.
 """
 
 from __future__ import annotations
@@ -108,6 +111,18 @@ class DashboardPanel:
     load: Callable[..., dict]
 
 
+@dataclass(frozen=True)
+class InvariantCheck:
+    """One rule checked over a whole database: `table` is the table whose primary keys are
+    cut into ranges; `find(start, stop)` returns the violations among the rows with
+    `start <= id < stop`, each as (id of the row at fault, what is wrong)."""
+
+    invariant: str  # "I1" ... "I4" (docs/invariants.md)
+    name: str
+    table: str
+    find: Callable[[int, int], list[tuple[int, str]]]
+
+
 merge_steps = Registry("merge steps")
 detail_embeds = Registry("detail embeds")
 detail_parts = Registry("detail parts")
@@ -121,3 +136,4 @@ dashboard_panels = Registry("dashboard panels")
 single_view_actions = Registry("single view actions")
 audit_trail_entries = Registry("audit trail entries")
 erasure_steps = Registry("erasure steps")
+invariant_checks = Registry("invariant checks")

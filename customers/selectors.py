@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,19 +109,112 @@ def customer_get(*, customer_id: int | str) -> Customer:
     return customer
 
 
-def customer_lock(*, customer_id: int) -> Customer:
-    """Lock one customer row for a write (inside a transaction); 816 when missing."""
-    customer = Customer.objects.select_for_update(of=("self",)).filter(pk=customer_id).first()
-    if customer is None:
+# Survivor chains are one hop (a merge re-points the victim's own victims at the new
+# survivor); more hops are followed only while a concurrent merge is committing.
+MAX_MERGE_HOPS = 10
+
+
+def customer_resolve(*, customer_id: int | str, warnings: Warnings, read: bool = True) -> Customer:
+    """I2: the live customer an id addresses, unlocked (for reads and for writes that lock
+    through `customers_lock` afterwards). A merge victim's id addresses its survivor, with
+    warning 8069 ("Merged customer found"), and 91009 as well on reads (`read`), as the
+    details endpoints have always answered. Unknown id: 816."""
+    customer = customer_get(customer_id=customer_id)
+    for _ in range(MAX_MERGE_HOPS):
+        if customer.merged_into_id is None:
+            return customer
+        warnings.add(8069)
+        if read:
+            warnings.add(91009)
+        customer = customer_get(customer_id=customer.merged_into_id)
+    raise DomainError(816)
+
+
+# The customers asked for, or for a victim its survivor, locked in primary-key order; `asked`
+# says which id each row answers. Victims' rows are not locked (they never change again).
+_LOCK_SQL = (
+    f"SELECT {columns(Customer, 'c')}, a.id FROM {table(Customer)} a "
+    f"JOIN {table(Customer)} c ON c.id = CASE WHEN %s THEN coalesce(a.merged_into_id, a.id) "
+    "ELSE a.id END WHERE a.id = ANY(%s) ORDER BY c.id FOR UPDATE OF c"
+)
+
+
+def customers_lock(
+    *,
+    customer_ids: Iterable[int],
+    follow_merges: bool = False,
+    warnings: Warnings | None = None,
+) -> dict[int, Customer]:
+    """I5: the one way a service locks customers: `SELECT ... FOR UPDATE` (which also holds
+    off inserts of rows referencing them, whose foreign-key checks take KEY SHARE), in
+    primary-key order, so two services locking the same customers never deadlock.
+
+    Returns {asked id: locked customer}; unknown ids are left out (the caller answers 816 or
+    its own code). With `follow_merges` a merge victim's id maps to its survivor, which is
+    locked instead (warning 8069 into `warnings`): the I2 redirection of writes. A survivor
+    merged by a concurrent transaction while we waited for its lock is followed in turn.
+    Locks are taken before any other aggregate's (enrollments, requests), after the advisory
+    locks on identifier values (`customers.services.identifier_values_lock`)."""
+    # Ids beyond bigint are no customer (and would be compared as numeric, by a scan).
+    asked = sorted({int(pk) for pk in customer_ids if 0 < int(pk) <= BIGINT_MAX})
+    if not asked:
+        return {}
+    rows = instances(Customer, _LOCK_SQL, [follow_merges, asked], extra=("d_asked",))
+    locked = {row.pk: row for row in rows}
+    target = {row.d_asked: row.pk for row in rows}
+    for _ in range(MAX_MERGE_HOPS):
+        moved = {
+            pk: locked[to].merged_into_id
+            for pk, to in target.items()
+            if follow_merges and locked[to].merged_into_id is not None
+        }
+        if not moved:
+            break
+        # Rare (a merge committed while we waited): these are locked after the others.
+        wanted = sorted(set(moved.values()) - locked.keys())
+        locked.update(
+            (row.pk, row)
+            for row in instances(Customer, _LOCK_SQL, [False, wanted], extra=("d_asked",))
+        )
+        target.update(moved)
+    found = {}
+    for pk, to in target.items():
+        if to not in locked:
+            continue
+        if to != pk and warnings is not None:
+            warnings.add(8069)
+        found[pk] = locked[to]
+    return found
+
+
+def identifier_values_lock(identifiers: Iterable[tuple[str, str]]) -> None:
+    """I5: serialise the writers of the same identifier values (transaction-level advisory
+    locks, one per `type:value`, in sorted order so two writers never deadlock). Taken
+    first, before any row lock: registration, changeIdentifier, reallocation, erasure and
+    the approval of an identifier change all take them, so two of them on one value see
+    each other's result (one customer, never two holders); the constraints stay the last
+    line of defence."""
+    keys = sorted({f"{type_}:{value}" for type_, value in identifiers})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+            [keys],
+        )
+
+
+def customer_lock(
+    *, customer_id: int, follow_merges: bool = False, warnings: Warnings | None = None
+) -> Customer:
+    """One customer locked as `customers_lock` does; 816 when unknown."""
+    found = customers_lock(
+        customer_ids=[customer_id], follow_merges=follow_merges, warnings=warnings
+    ).get(int(customer_id))
+    if found is None:
         raise DomainError(816)
-    return customer
-
-
-def customers_lock(*, customer_ids: list[int]) -> list[Customer]:
-    """Lock several customers in primary-key order so two writers never deadlock."""
-    return list(
-        Customer.objects.select_for_update(of=("self",)).filter(pk__in=customer_ids).order_by("pk")
-    )
+    return found
 
 
 def ensure_writable(customer: Customer) -> None:
@@ -383,6 +477,8 @@ def _details_sql(*, by_source: bool, by_account: bool, parts: tuple[str, ...]) -
     return f"""
         SELECT {columns(Customer, "c")},
                {principal("c", "created_by")}, {principal("c", "modified_by")},
+               (SELECT json_build_array(t.code, t.name) FROM {till} t
+                 WHERE t.id = c.associated_with_id),
                p.id, p.source, a.account_id, p.first_name, p.last_name, p.custom_fields::json,
                p.auto_update_time, p.created_at, p.modified_at,
                {principal("p", "created_by")}, {principal("p", "modified_by")},
@@ -408,6 +504,7 @@ _DETAIL_EXTRA = tuple(
     f"d_{name}"
     for name in (
         *("created_by_till", "created_by_user", "modified_by_till", "modified_by_user"),
+        "associated_till",
         *("profile_id", "source", "account_code", "first_name", "last_name", "custom_fields"),
         *("auto_update_time", "p_created_at", "p_modified_at"),
         *("p_created_by_till", "p_created_by_user", "p_modified_by_till", "p_modified_by_user"),
@@ -448,9 +545,15 @@ def _detail_rows(
         if entry is None:
             entry = rows[r.pk] = {
                 "customer": r,
-                "created_at": r.created_at,
+                # "Registered date, registered at TILL" (the seed): the registration's
+                # `attributionV2.createDate` and `associatedWith` till, when it gave them.
+                "created_at": r.registered_at,
                 "modified_at": r.modified_at,
-                "created_by": (r.d_created_by_till, r.d_created_by_user),
+                "created_by": (
+                    (r.d_associated_till, None)
+                    if r.d_associated_till is not None
+                    else (r.d_created_by_till, r.d_created_by_user)
+                ),
                 "modified_by": (r.d_modified_by_till, r.d_modified_by_user),
                 "profiles": [],
                 "columns": {
@@ -508,16 +611,17 @@ def customer_details_get(
 ) -> dict[str, Any]:
     """The details body of one customer by id: the customer is read by the details query
     itself (no `customer_get` before it). 816 when unknown; a merge victim answers its
-    survivor's body with warning 91009."""
+    survivor's body with warnings 8069 and 91009 (I2, as `customer_resolve` does)."""
     pk = _customer_pk(customer_id)
     parts = _detail_parts(embed)
     rows = _detail_rows([pk], source, parts)
-    for _ in range(10):  # a chain of merges, as `subscription_customer_resolve` follows
+    for _ in range(MAX_MERGE_HOPS):
         if pk not in rows:
             raise DomainError(816)
         customer = rows[pk]["customer"]
         if customer.merged_into_id is None:
             return _detail_bodies([customer], rows, parts, mask_pii)[pk]
+        warnings.add(8069)
         warnings.add(91009)
         pk = customer.merged_into_id
         rows = _detail_rows([pk], source, parts)

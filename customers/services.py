@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config import codes
 from config.errors import DomainError, DomainErrors, Warnings
 from config.rows import columns, instances, table
+from config.transactions import atomic_with_retry
 from customers import registry
 from customers.audit import Actor, audit_context, created_by, modified_by
 from customers.models import (
@@ -49,7 +51,13 @@ from customers.normalise import (
     normalise_identifier,
     normalise_mobile,
 )
-from customers.selectors import SourceRef, customer_lock, customers_lock, source_resolve
+from customers.selectors import (
+    SourceRef,
+    customer_lock,
+    customers_lock,
+    identifier_values_lock,
+    source_resolve,
+)
 
 # Registration refuses an invalid identifier with the code of its type.
 _INVALID_ON_REGISTER = {
@@ -331,24 +339,6 @@ def _registration_date(payload: dict, profile: dict) -> datetime:
 # --- Locks and ownership --------------------------------------------------------------
 
 
-def _lock_identifier_values(identifiers: list[tuple[str, str]]) -> None:
-    """Serialise writers of the same identifier values, in a fixed order (no deadlocks).
-
-    Two tills registering the same new mobile at once (in the same or different sources)
-    then see each other's result instead of both creating a customer; the unique
-    constraint stays the last line of defence.
-    """
-    keys = sorted({f"{type_}:{value}" for type_, value in identifiers})
-    if not keys:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-            "FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
-            [keys],
-        )
-
-
 # Fixed text whatever the number of identifiers (so it stays prepared): each (type, value)
 # pair probes `identifier_type_value`.
 _OWNERS_SQL = (
@@ -418,32 +408,100 @@ def _create_identifiers(
 
 
 def _create_channels(profile: SourceProfile, channels: list[dict[str, Any]]) -> None:
+    """Add channels to a profile. I3: a customer has at most one primary value per channel
+    type (the database's `comm_channel_one_primary_value`): the newest word wins, so the
+    customer's other primary channels of a type sent as primary with another value stop
+    being primary, and of two primaries of one type in one body the first stays primary."""
+    primaries: dict[str, str] = {}
+    for channel in channels:
+        if not channel["primary"]:
+            continue
+        if primaries.setdefault(channel["type"], channel["value"]) != channel["value"]:
+            channel["primary"] = False
+    if primaries:
+        superseded = Q()
+        for type_, value in primaries.items():
+            superseded |= Q(type=type_) & ~Q(value=value)
+        CommChannel.objects.filter(
+            superseded, customer_id=profile.customer_id, primary=True
+        ).update(primary=False)
     CommChannel.objects.bulk_create(
         [CommChannel(profile=profile, customer_id=profile.customer_id, **c) for c in channels]
     )
 
 
+# Channel type of each identifier type whose value is also a contact route.
+_CHANNEL_OF_IDENTIFIER = {
+    IdentifierType.MOBILE: CommChannelType.MOBILE,
+    IdentifierType.EMAIL: CommChannelType.EMAIL,
+}
+# Warning of an identifier to add that the profile already holds (nothing changes).
+_ALREADY_HELD = {
+    IdentifierType.MOBILE: 8071,
+    IdentifierType.EMAIL: 8072,
+    IdentifierType.EXTERNAL_ID: 8073,
+}
+
+
+def _channels_follow(
+    *, customer_id: int, removed: list[tuple[str, str]], added: list[tuple[str, str]]
+) -> None:
+    """I3: a mobile or e-mail replaced (removed and another of its type added in one change)
+    takes its communication channels along: every channel of the customer with the old
+    value gets the new one, unverified (the new number or address has not been proven),
+    keeping its primary flag, so messages stop going to the old one."""
+    for identifier_type_, channel_type in _CHANNEL_OF_IDENTIFIER.items():
+        old = [value for type_, value in removed if type_ == identifier_type_]
+        new = [value for type_, value in added if type_ == identifier_type_]
+        if old and new:
+            CommChannel.objects.filter(
+                customer_id=customer_id, type=channel_type, value__in=old
+            ).update(value=new[0], verified=False)
+
+
+def _listed(pairs: list[tuple[str, str, int]]) -> str:
+    return ", ".join(f"{type_} {value} (customer {holder})" for type_, value, holder in pairs)
+
+
 # --- Services -------------------------------------------------------------------------
 
 
+def _registration_identifier_rule(identifiers: list[tuple[str, str]], loyalty_type: str) -> None:
+    """Who may register with what: a non-loyalty customer needs a mobile or an e-mail
+    (1045); a loyalty customer one of mobile, e-mail and external id (1007), unless
+    `REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED` is off, then any identifier (none: 1007)."""
+    types = {type_ for type_, _ in identifiers}
+    if loyalty_type == LoyaltyType.NON_LOYALTY:
+        if not types & {IdentifierType.MOBILE, IdentifierType.EMAIL}:
+            raise DomainError(1045)
+        return
+    if not types:
+        raise DomainError(1007)
+    primary = {IdentifierType.MOBILE, IdentifierType.EMAIL, IdentifierType.EXTERNAL_ID}
+    if getattr(settings, "REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED", True) and not types & primary:
+        raise DomainError(1007)
+
+
+@atomic_with_retry
 def customer_register(
     *, source: str | None, account_id: str | None, payload: Any, actor: Actor
 ) -> RegistrationResult:
     """Register a customer in a source (and account).
 
-    Identifiers already in the same source/account: 8006 (with the owner's id). Already in
-    another source: a new source profile on that customer, warning 8050 (8052 as well when
-    they belong to several customers: the oldest is chosen).
+    I1 (one holder per identifier): identifiers already in the same source/account: 8006
+    (with the owner's id). Already in another source: a new source profile on that
+    customer, warning 8050; the customer must not have a profile in this source/account
+    yet (8066). Held by several customers: the oldest of them is combined (8050) and the
+    identifiers of the others are not taken (warning 8052 naming them): nothing merges.
     """
     ref = _resolve_write_source(source, account_id)
     if not isinstance(payload, dict):
         raise DomainError(400)
     profile_body = _profile_body(payload, ref)
     identifiers = _registration_identifiers(profile_body.get("identifiers"))
-    if not identifiers:
-        raise DomainError(1007)
     warnings = Warnings()
     loyalty_type = _loyalty_type(payload) or LoyaltyType.LOYALTY
+    _registration_identifier_rule(identifiers, loyalty_type)
     custom_fields = _custom_fields(profile_body.get("fields"))
     extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
     channels = _comm_channels(profile_body.get("commChannels"), warnings)
@@ -453,26 +511,35 @@ def customer_register(
     last_name = _profile_name(profile_body, "lastName")
     side_effects: list[dict[str, Any]] = []
 
-    with transaction.atomic(), audit_context(actor, operation="customer_register"):
-        _lock_identifier_values(identifiers)
+    with audit_context(actor, operation="customer_register"):
+        identifier_values_lock(identifiers)
         owners = _owners(identifiers)
+        customer = None
+        if owners:
+            # The oldest holder; its identifiers cannot move once it is locked (a merge
+            # needs the lock), and a merge committed before is followed to its survivor.
+            customer = customer_lock(
+                customer_id=min(o.customer_id for o in owners), follow_merges=True
+            )
+            owners = _owners(identifiers)  # re-read under the lock
         in_source = [o for o in owners if _in_source(o, ref)]
         if in_source:
             raise _already_exists(in_source[0].customer_id)
-        owner_ids = sorted({o.customer_id for o in owners})
-        if owner_ids:
-            customer = customers_lock(customer_ids=owner_ids[:1])[0]
-            if customer.merged_into_id:  # identifiers move on merge; kept for safety
-                customer = customers_lock(customer_ids=[customer.merged_into_id])[0]
+        if customer is not None:
             if customer.is_fraud:
                 raise DomainError(618)
             if SourceProfile.objects.filter(
                 customer=customer, source=ref.source, account=ref.account
             ).exists():
-                raise _already_exists(customer.pk)
+                raise DomainError(8066, f"{codes.get(8066).message} (userId {customer.pk})")
             warnings.add(8050)
-            if len(owner_ids) > 1:
-                warnings.add(8052)
+            others = [
+                (o.type, o.value, o.customer_id) for o in owners if o.customer_id != customer.pk
+            ]
+            if others:
+                warnings.add(8052, f"{codes.get(8052).message}; not taken: {_listed(others)}")
+                not_taken = {(type_, value) for type_, value, _ in others}
+                identifiers = [pair for pair in identifiers if pair not in not_taken]
             # Customer-level fields already set are kept; new ones are added.
             missing = {
                 k: v for k, v in extended_fields.items() if k not in customer.extended_fields
@@ -500,6 +567,7 @@ def customer_register(
             first_name=first_name,
             last_name=last_name,
             custom_fields=custom_fields,
+            created_at=registered_at,  # attributionV2.createDate, or now
             **created_by(actor),
         )
         _create_identifiers(profile, identifiers, ref)
@@ -516,6 +584,7 @@ def customer_register(
     return RegistrationResult(customer, profile, created, warnings, side_effects)
 
 
+@atomic_with_retry
 def customer_update(
     *,
     customer_id: int | str,
@@ -526,7 +595,10 @@ def customer_update(
 ) -> UpdateResult:
     """Update the profile of one source (created if missing), channels, custom and
     extended fields and loyalty type (non-loyalty to loyalty only: 8018). Identifiers are
-    not changed here: each one not already on the profile answers warning 91006."""
+    not changed here: each one not already on the profile answers warning 91006.
+
+    I2: a merge victim's id updates its survivor, with warning 8069 (the answer's
+    `createdId` is the survivor's)."""
     ref = _resolve_write_source(source, account_id)
     if not isinstance(payload, dict):
         raise DomainError(400)
@@ -548,10 +620,8 @@ def customer_update(
     }
     identifiers = json_objects(profile_body.get("identifiers"), "identifiers")
 
-    with transaction.atomic(), audit_context(actor, operation="customer_update"):
-        customer = customer_lock(customer_id=pk)
-        if customer.merged_into_id:
-            raise _merged_victim(customer)
+    with audit_context(actor, operation="customer_update"):
+        customer = customer_lock(customer_id=pk, follow_merges=True, warnings=warnings)
         if customer.is_fraud:
             raise DomainError(618)
         if loyalty_type == LoyaltyType.NON_LOYALTY and customer.loyalty_type == LoyaltyType.LOYALTY:
@@ -622,6 +692,7 @@ def _change_items(raw: Any, *, adding: bool, warnings: Warnings) -> list[tuple[s
     return items
 
 
+@atomic_with_retry
 def customer_change_identifiers(
     *,
     customer_id: int | str,
@@ -631,12 +702,18 @@ def customer_change_identifiers(
     remove: Any,
     actor: Actor,
 ) -> IdentifierChangeResult:
-    """Add / remove identifiers of one source profile.
+    """Add / remove identifiers of one source profile (I1, I3).
 
-    An identifier to add that another customer holds in the same source/account: 8007.
-    Held by a customer in another source: this customer (victim) is merged into that one
-    (survivor), warning 8051. Unknown customer: 8009. Invalid values are skipped with 8056/8055/8064; a removal of
-    an identifier the profile does not hold is skipped with 8070.
+    An identifier to add that the profile already holds: warning 8071 / 8072 / 8073
+    (mobile / e-mail / external id), nothing changes. Held by another customer in the same
+    source/account: 8007, nothing is written. Held by one other customer in another source:
+    this customer (victim) is merged into that one (survivor), warning 8051, unless the
+    survivor already has a profile in this source/account (8066, nothing is written). Held
+    by several other customers: nothing merges and those identifiers are not taken (warning
+    8053 naming them); the rest of the change is made. A mobile or e-mail replaced moves
+    its channels to the new value, unverified. A merge victim: 8067 with the survivor's id.
+    Unknown customer: 8009. Invalid values are skipped with 8056/8055/8064; a removal of an
+    identifier the profile does not hold is skipped with 8070.
     """
     ref = _resolve_write_source(source, account_id)
     # Unknown customer: 8009, the code the seed's changeIdentifier table gives for it.
@@ -650,14 +727,11 @@ def customer_change_identifiers(
     if not to_add and not to_remove:
         warnings.add(8070)
 
-    with transaction.atomic(), audit_context(actor, operation="customer_change_identifiers"):
-        _lock_identifier_values(to_add)
+    with audit_context(actor, operation="customer_change_identifiers"):
+        identifier_values_lock([*to_add, *to_remove])
         owners = _owners(to_add) if to_add else []
-        # Lock this customer and every owner together, in primary-key order.
-        locked = {
-            c.pk: c
-            for c in customers_lock(customer_ids=sorted({pk, *(o.customer_id for o in owners)}))
-        }
+        # Lock this customer and every holder together, in primary-key order.
+        locked = customers_lock(customer_ids={pk, *(o.customer_id for o in owners)})
         customer = locked.get(pk)
         if customer is None:
             raise DomainError(8009)
@@ -665,29 +739,42 @@ def customer_change_identifiers(
             raise _merged_victim(customer)
         if customer.is_fraud:
             raise DomainError(618)
-        profile = _profile_for(customer, ref, actor)
+        owners = _owners(to_add) if to_add else []  # re-read under the locks
+        if any(_in_source(o, ref) and o.customer_id != customer.pk for o in owners):
+            raise DomainError(8007)
+        held_here = {(o.type, o.value) for o in owners if _in_source(o, ref)}
+        for type_, _value in [pair for pair in to_add if pair in held_here]:
+            if type_ in _ALREADY_HELD:
+                warnings.add(_ALREADY_HELD[type_])
+        others = sorted({o.customer_id for o in owners if o.customer_id != customer.pk})
+        survivor = None
+        if len(others) == 1:
+            survivor = locked.get(others[0]) or customer_lock(customer_id=others[0])
+            if SourceProfile.objects.filter(
+                customer=survivor, source=ref.source, account=ref.account
+            ).exists():
+                raise DomainError(8066, f"{codes.get(8066).message} (userId {survivor.pk})")
+        not_taken: set[tuple[str, str]] = set()
+        if len(others) > 1:
+            conflicting = [
+                (o.type, o.value, o.customer_id) for o in owners if o.customer_id != customer.pk
+            ]
+            warnings.add(8053, f"{codes.get(8053).message}; not taken: {_listed(conflicting)}")
+            not_taken = {(type_, value) for type_, value, _ in conflicting}
+        new = [pair for pair in to_add if pair not in held_here and pair not in not_taken]
 
+        profile = _profile_for(customer, ref, actor)
+        removed = []
         for type_, value in to_remove:
             deleted, _ = Identifier.objects.filter(
                 profile=profile, type=type_, value=value
             ).delete()
-            if not deleted:
+            if deleted:
+                removed.append((type_, value))
+            else:
                 warnings.add(8070)
 
-        owners = _owners(to_add) if to_add else []  # re-read under the locks
-        for owner in owners:
-            if _in_source(owner, ref) and owner.customer_id != customer.pk:
-                raise DomainError(8007)
-        held = {(o.type, o.value) for o in owners if _in_source(o, ref)}
-        new = [pair for pair in to_add if pair not in held]
-        _create_identifiers(profile, new, ref)
-
-        survivors = sorted({o.customer_id for o in owners if o.customer_id != customer.pk})
-        merged_into = None
-        if survivors:
-            if len(survivors) > 1:
-                warnings.add(8053)
-            survivor = locked.get(survivors[0]) or customer_lock(customer_id=survivors[0])
+        if survivor is not None:
             _merge_locked(
                 victim=customer,
                 survivor=survivor,
@@ -696,19 +783,95 @@ def customer_change_identifiers(
                 warnings=warnings,
             )
             warnings.add(8051, codes.get(8051).message.format(survivor.pk))
-            merged_into = survivor
-        else:
-            customer.modified_at = timezone.now()
-            for name, value in modified_by(actor).items():
-                setattr(customer, name, value)
+            customer = survivor
+            profile = SourceProfile.objects.get(pk=profile.pk)  # now the survivor's
+        _create_identifiers(profile, new, ref)
+        _channels_follow(customer_id=customer.pk, removed=removed, added=new)
+        customer.modified_at = timezone.now()
+        for name, value in modified_by(actor).items():
+            setattr(customer, name, value)
+        customer.save()
+    return IdentifierChangeResult(customer, warnings, survivor)
+
+
+@atomic_with_retry
+def customer_identifier_reallocate(
+    *,
+    type_: str,
+    value: str,
+    from_customer_id: int,
+    to_customer_id: int,
+    source: str | None,
+    account_id: str | None,
+    actor: Actor,
+) -> Customer:
+    """Move an identifier (a mobile given up by one person and now another's) from one
+    customer to another's profile of `source`/`account_id`, in one transaction (I1: it has
+    one holder before and after). It leaves every profile of the former holder, and its
+    channels follow it (I3): the former holder's channels of that value move to the
+    receiving profile, unverified, primary only if the receiver has no other primary of
+    that type. The former holder not holding it: 9012; the receiver a merge victim: 8067;
+    either customer fraud-marked: 618."""
+    ref = _resolve_write_source(source, account_id)
+    pair = (type_, value)
+    with audit_context(actor, operation="customer_identifier_reallocate"):
+        identifier_values_lock([pair])
+        locked = customers_lock(customer_ids=[from_customer_id, to_customer_id])
+        if from_customer_id not in locked or to_customer_id not in locked:
+            raise DomainError(816)
+        holder, receiver = locked[from_customer_id], locked[to_customer_id]
+        if receiver.merged_into_id:
+            raise _merged_victim(receiver)
+        if holder.is_fraud or receiver.is_fraud:
+            raise DomainError(618)
+        held = Identifier.objects.filter(customer=holder, type=type_, value=value)
+        if not held.exists():
+            raise DomainError(9012)
+        held.delete()
+        profile = _profile_for(receiver, ref, actor)
+        owners = _owners([pair])
+        if any(o.customer_id != receiver.pk for o in owners):
+            raise DomainError(8007)  # not expected: the value is locked and was the holder's
+        if not owners:
+            _create_identifiers(profile, [pair], ref)
+        channel_type = _CHANNEL_OF_IDENTIFIER.get(type_)
+        if channel_type is not None:
+            moving = CommChannel.objects.filter(customer=holder, type=channel_type, value=value)
+            if (
+                CommChannel.objects.filter(customer=receiver, type=channel_type, primary=True)
+                .exclude(value=value)
+                .exists()
+            ):
+                moving.update(primary=False)  # the receiver's own primary stays
+            moving.update(profile=profile, customer=receiver, verified=False)
+        now = timezone.now()
+        for customer in (holder, receiver):
+            customer.modified_at = now
+            for name, attribution in modified_by(actor).items():
+                setattr(customer, name, attribution)
             customer.save()
-    return IdentifierChangeResult(merged_into or customer, warnings, merged_into)
+    return receiver
+
+
+def _demote_victim_primaries(victim: Customer, survivor: Customer) -> None:
+    """I3 on a merge: the survivor's primary channels stay primary; the victim's primary
+    channels of a type the survivor has a primary of, with another value, no longer are."""
+    survivor_primary = CommChannel.objects.filter(
+        customer=survivor, primary=True, type=OuterRef("type")
+    ).exclude(value=OuterRef("value"))
+    CommChannel.objects.filter(customer=victim, primary=True).filter(
+        Exists(survivor_primary)
+    ).update(primary=False)
 
 
 def _merge_locked(
     *, victim: Customer, survivor: Customer, actor: Actor, reason: str, warnings: Warnings
 ) -> CustomerMerge:
-    """Move everything of `victim` to `survivor`; both rows are locked by the caller."""
+    """Move everything of `victim` to `survivor`; both rows are locked by the caller.
+
+    I2: afterwards the victim holds nothing (profiles, identifiers and channels here, the
+    other apps' rows through `registry.merge_steps`); the database refuses to mark it
+    merged otherwise (`customer_victim_holds_nothing` and the other apps' triggers)."""
     if victim.pk == survivor.pk:
         raise DomainError(9029)
     if victim.merged_into_id:
@@ -721,6 +884,7 @@ def _merge_locked(
     with audit_context(
         actor, operation="customer_merge", merge_victim=victim.pk, merge_survivor=survivor.pk
     ):
+        _demote_victim_primaries(victim, survivor)
         survivor_profiles = {
             (p.source, p.account_id): p for p in SourceProfile.objects.filter(customer=survivor)
         }
@@ -769,6 +933,7 @@ def _merge_locked(
         )
 
 
+@atomic_with_retry
 def customer_merge(
     *,
     victim_id: int,
@@ -782,17 +947,16 @@ def customer_merge(
     9029, victim already merged 9027, survivor merged 9023, fraud 618, missing 816."""
     if warnings is None:
         warnings = Warnings()
-    with transaction.atomic():
-        locked = {c.pk: c for c in customers_lock(customer_ids=sorted({victim_id, survivor_id}))}
-        if victim_id not in locked or survivor_id not in locked:
-            raise DomainError(816)
-        return _merge_locked(
-            victim=locked[victim_id],
-            survivor=locked[survivor_id],
-            actor=actor,
-            reason=reason,
-            warnings=warnings,
-        )
+    locked = customers_lock(customer_ids=[victim_id, survivor_id])
+    if victim_id not in locked or survivor_id not in locked:
+        raise DomainError(816)
+    return _merge_locked(
+        victim=locked[victim_id],
+        survivor=locked[survivor_id],
+        actor=actor,
+        reason=reason,
+        warnings=warnings,
+    )
 
 
 def status_from_label(label: Any) -> str:
@@ -803,20 +967,23 @@ def status_from_label(label: Any) -> str:
     return text
 
 
+@atomic_with_retry
 def customer_set_status(
     *, customer_id: int | str, label: Any, reason: str, actor: Actor
 ) -> Customer:
     """Change the status (label) with a reason, recorded in the status history.
 
     Tills may not change a fraud-marked customer's status (618); staff users with the
-    change permission (checked by the caller) may lift it.
+    change permission (checked by the caller) may lift it. I2: a merge victim's status is
+    not changed (8067 naming the survivor): a status is a decision about one account,
+    which the caller makes about the survivor knowingly.
     """
     new_status = status_from_label(label)
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise DomainError(816) from None
-    with transaction.atomic(), audit_context(actor, operation="customer_set_status"):
+    with audit_context(actor, operation="customer_set_status"):
         customer = customer_lock(customer_id=pk)
         if customer.merged_into_id:
             raise _merged_victim(customer)

@@ -12,11 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from config.rows import BIGINT_MAX
 from customers.models import Customer, Store, Till
 from customers.normalise import identifier_type
-from customers.selectors import customer_get
+from customers.selectors import customer_get, customer_resolve
 from loyalty import selectors, services
 from loyalty.models import Program, TransactionType
 from loyalty.models import Transaction as Bill
@@ -29,18 +30,6 @@ MERGE_DOC = (
     " A merge victim's id answers its survivor's data with warnings 8069 and 91009. "
     "Unknown customer: 816."
 )
-
-
-def customer_resolve(customer_id, warnings: Warnings) -> Customer:
-    """The addressed customer (816 when unknown); a merge victim answers its survivor."""
-    customer = customer_get(customer_id=customer_id)
-    for _ in range(10):
-        if customer.merged_into_id is None:
-            return customer
-        warnings.add(8069)
-        warnings.add(91009)
-        customer = customer_get(customer_id=customer.merged_into_id)
-    return customer
 
 
 def _program_id(raw) -> int | None:
@@ -76,7 +65,7 @@ class LoyaltyDetailsView(APIView):
     )
     def get(self, request, customer_id: int):
         warnings = Warnings()
-        customer = customer_resolve(customer_id, warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         program_id = _program_id(request.query_params.get("programId"))
         if program_id is not None and not Program.objects.filter(pk=program_id).exists():
             raise DomainError(895)
@@ -118,7 +107,7 @@ class PointsTransfersView(APIView):
     )
     def get(self, request, customer_id: int):
         warnings = Warnings()
-        customer = customer_resolve(customer_id, warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params, default_limit=100)
         transfers = selectors.points_transfers_of(
             customer=customer, limit=page.limit, offset=page.offset
@@ -143,11 +132,17 @@ class PointsTransferInput(serializers.Serializer):
 
 
 class PointsTransferView(APIView):
+    # Points and program are bounded by the transfer's own codes (801, 895).
+    input_rules = InputRules(bounded_numbers=frozenset({"points", "programId"}))
+
     @extend_schema(
         summary="Transfer points from one customer to another",
         description=(
             "Moves `points` from `fromUserId`'s enrollment to `toUserId`'s in `programId` "
-            "(default: the default program); the receiver is enrolled when needed. Answers "
+            "(default: the default program); the receiver is enrolled when needed. A merge "
+            "victim's id on either side stands for its survivor: the transfer is made from "
+            "(or to) the survivor, with warning 8069 (a victim holds no points; they moved "
+            "with the merge), and 9206 when both ids then name the same customer. Answers "
             '`{"transferId": N, "warnings": [], "errors": []}`. Codes: 816 unknown customer, '
             "804 more points than available (nothing is written), 801 invalid points (not a "
             "positive number with at most two decimal places, or above 999999999999.99), "
@@ -171,6 +166,7 @@ class PointsTransferView(APIView):
             program = services.program_default()
         if program is None:
             raise DomainError(895)
+        warnings = Warnings()
         transfer = services.points_transfer(
             from_customer=from_customer,
             to_customer=to_customer,
@@ -178,8 +174,9 @@ class PointsTransferView(APIView):
             points=data["points"],
             notes=data["notes"],
             actor=request.user,
+            warnings=warnings,
         )
-        return Response({"transferId": transfer.pk, "warnings": [], "errors": []})
+        return Response({"transferId": transfer.pk, "warnings": list(warnings), "errors": []})
 
 
 # --- Coupons --------------------------------------------------------------------------
@@ -215,7 +212,7 @@ class CustomerCouponsView(APIView):
     )
     def get(self, request, customer_id: int):
         warnings = Warnings()
-        customer = customer_resolve(customer_id, warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params)
         coupons = selectors.coupons_of(customer=customer)
         total = coupons.count()
@@ -309,11 +306,7 @@ def _identified_customer(data: dict) -> Customer | None:
             raise DomainError(611)
     else:
         return None
-    for _ in range(10):  # a merge victim's bills go to its survivor
-        if customer.merged_into_id is None:
-            break
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
+    return customer  # a merge victim's bill goes to its survivor (bill_add, warning 8069)
 
 
 def _store_of(request, data: dict) -> tuple[Store, Till | None]:
@@ -327,6 +320,9 @@ def _store_of(request, data: dict) -> tuple[Store, Till | None]:
 
 
 class TransactionsView(APIView):
+    # Malformed text or numbers in these fields answer their documented codes.
+    input_rules = InputRules(field_codes={"billNumber": 602, "billAmount": 601, "type": 605})
+
     @extend_schema(
         summary="Add a bill (REGULAR, NOT_INTERESTED or RETURN)",
         description=(
@@ -338,7 +334,8 @@ class TransactionsView(APIView):
             "bill of a loyalty customer earns points in the default program; a RETURN names "
             "the original `billNumber` of this store and reverses the points in proportion "
             "to `billAmount` (capped at the current balance). A NOT_INTERESTED bill has no "
-            "customer and can later be claimed by a retro request. Answers "
+            "customer and can later be claimed by a retro request. A merge victim's "
+            "`userId` books the bill to its survivor, with warning 8069. Answers "
             '`{"createdId": N, "warnings": [], "sideEffects": [{"awardedPoints": P, '
             '"type": "points"}]}` (points reversed by a return are negative). Codes: 601 '
             "invalid amount (not a number, negative, more than two decimal places, or "
@@ -407,7 +404,13 @@ class TransactionsView(APIView):
             side_effects.append(
                 {"awardedPoints": _points(result.ledger_entry.points), "type": "points"}
             )
-        return Response({"createdId": result.bill.pk, "warnings": [], "sideEffects": side_effects})
+        return Response(
+            {
+                "createdId": result.bill.pk,
+                "warnings": list(result.warnings),
+                "sideEffects": side_effects,
+            }
+        )
 
 
 class CustomerTransactionsView(APIView):
@@ -425,7 +428,7 @@ class CustomerTransactionsView(APIView):
     )
     def get(self, request, customer_id: int):
         warnings = Warnings()
-        customer = customer_resolve(customer_id, warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params)
         bills = selectors.bills_of(customer=customer)
         total = bills.count()
@@ -481,7 +484,7 @@ class CustomerLedgerView(APIView):
     )
     def get(self, request, customer_id: int):
         warnings = Warnings()
-        customer = customer_resolve(customer_id, warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params, default_limit=20)
         entries, next_cursor = selectors.ledger_page(
             customer=customer,

@@ -30,3 +30,8 @@ class LoyaltyConfig(AppConfig):
         from loyalty import request_services
 
         registry.erasure_steps.register("requests", request_services.requests_erase_personal_data)
+        registry.merge_steps.register("requests", request_services.requests_merge, order=45)
+        from customers.invariants import register
+        from loyalty.invariants import CHECKS
+
+        register(CHECKS)

@@ -12,11 +12,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError
+from config.errors import DomainError, Warnings
+from config.input_guard import InputRules
 from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
+from config.rows import BIGINT_MAX
 from customers.normalise import as_bool, as_text
-from customers.selectors import customer_get, customer_lookup
+from customers.selectors import customer_get, customer_lookup, customer_resolve
 from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_selectors import RequestFilters
@@ -197,13 +199,18 @@ def change_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
 
 
 def _int_param(params, name: str, code: int = 9030) -> int | None:
+    """An id filter (customerId, requestId, programId, startId, endId): a whole number
+    from 1 to 2^63-1, else `code` (an id no row can have is a mistake, not an empty list)."""
     raw = params.get(name)
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise DomainError(code, x=name) from None
+    if not 0 < value <= BIGINT_MAX:
+        raise DomainError(code, x=name)
+    return value
 
 
 def _bool_param(params, name: str) -> bool | None:
@@ -234,15 +241,46 @@ def _customer_of(body: dict[str, Any]):
     raise DomainError(9030, x="customerId")
 
 
+def _text(body: dict, name: str) -> Any:
+    """A text field as sent (a number is read as its text); an object or a list is no
+    text: 9030, rather than its repr stored."""
+    value = body.get(name, "")
+    if isinstance(value, (dict, list)):
+        raise DomainError(9030, x=name)
+    return value
+
+
 def _decision_items(data: Any) -> list[Any]:
     if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        for key in ("requests", "data"):
-            if isinstance(data.get(key), list):
-                return data[key]
-        return [data]
-    raise DomainError(9030, x="requests")
+        items = data
+    elif isinstance(data, dict):
+        items = next(
+            (data[key] for key in ("requests", "data") if isinstance(data.get(key), list)),
+            [data],
+        )
+    else:
+        raise DomainError(9030, x="requests")
+    # An object or a list is no comment (its repr would be stored): the whole call is refused.
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("comments"), (dict, list)):
+            raise DomainError(9030, x=f"[{index}].comments")
+    return items
+
+
+# Malformed text or numbers in a request call answer the family's "field missing or
+# invalid" (9030), the enumerations their own codes; at most 100 decisions a call.
+REQUEST_INPUT = InputRules(
+    code=9030,
+    field_codes={
+        "type": 9006,
+        "baseType": 9008,
+        "status": 9020,
+        "[].status": 9020,
+        "requests[].status": 9020,
+        "data[].status": 9020,
+    },
+    max_items={"": 100, "requests": 100, "data": 100},
+)
 
 
 LIST_PARAMETERS = [
@@ -260,6 +298,8 @@ LIST_PARAMETERS = [
 
 
 class RequestsView(APIView):
+    input_rules = REQUEST_INPUT
+
     @extend_schema(
         operation_id="requests_list",
         summary="List requests (the checker's queue)",
@@ -267,7 +307,8 @@ class RequestsView(APIView):
             "Requests of every type, PENDING first (oldest first), then decided ones (most "
             "recently decided first). Filters: `type` (9006 if unknown), `baseType` (9008), "
             "`status` (9020), `customerId`, `storeCode`, `requester` (till code or user name), "
-            "`startDate` / `endDate` (made on or between, 9030 if not YYYY-MM-DD); `limit` / "
+            "`startDate` / `endDate` (made on or between, YYYY-MM-DD: 8112 / 8113 when not a "
+            "date, 1216 a date in another format, 8115 startDate after endDate); `limit` / "
             "`offset` (8101 / 8100 / 8102). Tills and staff who make, check or view requests."
         ),
         parameters=LIST_PARAMETERS,
@@ -328,9 +369,9 @@ class RequestsView(APIView):
             customer=customer,
             payload=body,
             actor=request.user,
-            reason=body.get("reason", ""),
-            comments=body.get("comments", ""),
-            reference_id=body.get("referenceId", ""),
+            reason=_text(body, "reason"),
+            comments=_text(body, "comments"),
+            reference_id=_text(body, "referenceId"),
             one_step=body.get("oneStep", False),
             auto_approve=body.get("autoApprove", False),
         )
@@ -394,6 +435,8 @@ class RequestsView(APIView):
 
 
 class RequestDetailView(APIView):
+    input_rules = REQUEST_INPUT
+
     @extend_schema(
         operation_id="request_get",
         summary="One request",
@@ -407,6 +450,8 @@ class RequestDetailView(APIView):
 
 
 class CustomerGoodwillRequestsView(APIView):
+    input_rules = REQUEST_INPUT
+
     @extend_schema(
         operation_id="customer_goodwill_requests",
         summary="Goodwill requests of a customer",
@@ -415,7 +460,8 @@ class CustomerGoodwillRequestsView(APIView):
             "seed's shape (`goodwillType`, `goodwillStatus`, `approvedValue` once approved, "
             "`updatedComments` once decided, `AUTO_APPROVED` for auto-approved ones). Filters: "
             "`requestId`, `is_one_step_change`, `programId`, `autoApprove`; `limit` / "
-            "`offset`. Unknown customer 816."
+            "`offset`. Unknown customer 816. A merge victim's id answers its survivor's "
+            "requests (with those of every customer merged into it) and warnings 8069, 91009."
         ),
         parameters=[
             OpenApiParameter("requestId", int, required=False),
@@ -428,7 +474,8 @@ class CustomerGoodwillRequestsView(APIView):
         responses={200: dict},
     )
     def get(self, request, customer_id: str):
-        customer = customer_get(customer_id=customer_id)
+        warnings = Warnings()
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         params = request.query_params
         page = page_from_params(params)
         filters = RequestFilters(
@@ -442,13 +489,13 @@ class CustomerGoodwillRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page
         )
         return paginated_response(
-            [goodwill_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
-            page=page,
-            total=total,
+            [goodwill_item(r) for r in requests], page=page, total=total, warnings=warnings
         )
 
 
 class CustomerChangeRequestsView(APIView):
+    input_rules = REQUEST_INPUT
+
     @extend_schema(
         operation_id="customer_change_requests",
         summary="Change requests of a customer (retro, identifier changes, merges, goodwill)",
@@ -457,8 +504,11 @@ class CustomerChangeRequestsView(APIView):
             "(`transactionId` for retro claims). `changeType` narrows to EMAIL, MOBILE, "
             "EXTERNAL_ID, MERGE, ADDRESS, MOBILE_REALLOC, COUPON, POINTS, TIER or RETRO "
             "(ADDRESS and TIER changes are not made through requests: empty list; anything "
-            "else 9008); `startDate` / `endDate` (YYYY-MM-DD, 9030 if not), `startId` / "
-            "`endId` (request ids, inclusive), `offset`, `limit`. Unknown customer 816."
+            "else 9008); `startDate` / `endDate` (YYYY-MM-DD: 8112 / 8113 when not a date, "
+            "1216 a date in another format, 8115 startDate after endDate), `startId` / "
+            "`endId` (request ids, inclusive), `offset`, `limit`. Unknown customer 816. A merge "
+            "victim's id answers its survivor's requests (with those of every customer merged "
+            "into it) and warnings 8069, 91009."
         ),
         parameters=[
             OpenApiParameter("changeType", str, required=False),
@@ -472,7 +522,8 @@ class CustomerChangeRequestsView(APIView):
         responses={200: dict},
     )
     def get(self, request, customer_id: str):
-        customer = customer_get(customer_id=customer_id)
+        warnings = Warnings()
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         params = request.query_params
         page = page_from_params(params)
         base_types = request_selectors.change_base_types(params.get("changeType"))
@@ -487,7 +538,5 @@ class CustomerChangeRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
         return paginated_response(
-            [change_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
-            page=page,
-            total=total,
+            [change_item(r) for r in requests], page=page, total=total, warnings=warnings
         )

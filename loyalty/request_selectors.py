@@ -149,8 +149,11 @@ def request_get(*, request_id: Any) -> Request:
 def customer_requests(
     *, customer_id: int, filters: RequestFilters, page: Page, base_types: list[str] | None = None
 ) -> tuple[list[Request], int]:
-    """A customer's requests, newest first (the seed's history order)."""
-    requests = _filtered(filters).filter(customer_id=customer_id)
+    """A customer's requests, newest first (the seed's history order), with those of the
+    customers merged into it: their history is the person's (their pending ones moved)."""
+    requests = _filtered(filters).filter(
+        Q(customer_id=customer_id) | Q(customer__merged_into_id=customer_id)
+    )
     if base_types is not None:
         requests = requests.filter(base_type__in=base_types)
     total = requests.count()
@@ -171,21 +174,52 @@ def change_base_types(change_type: str | None) -> list[str] | None:
     return [change_type] if change_type in RequestBaseType.values else []
 
 
-def date_range(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
-    """`YYYY-MM-DD` bounds (the end day included) in the server's time zone; 9030 if bad."""
+# Dates people write that are not the API's YYYY-MM-DD (they answer 1216, naming the
+# parameter, rather than 8112 / 8113 for something that is no date at all).
+_OTHER_DATE_FORMATS = ("%Y/%m/%d", "%d-%m-%Y", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d")
 
-    def parse(raw: str, name: str) -> date:
+
+def _is_other_date_format(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)  # a date with a time, or a compact ISO form
+        return True
+    except ValueError:
+        pass
+    for pattern in _OTHER_DATE_FORMATS:
         try:
-            return date.fromisoformat(raw.strip()[:10])
+            datetime.strptime(text, pattern)
+            return True
         except ValueError:
-            raise DomainError(9030, x=name) from None
+            continue
+    return False
 
+
+def _day(raw: str, name: str, invalid_code: int) -> date:
+    text = raw.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:  # 2024-02-30: the right shape, no such day
+            raise DomainError(invalid_code) from None
+    if _is_other_date_format(text):
+        raise DomainError(1216, x=name)
+    raise DomainError(invalid_code)
+
+
+def date_range(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """`startDate` / `endDate` list filters: `YYYY-MM-DD` days (the end day included) in
+    the server's time zone, as the seeds' codes say: no date at all 8112 (startDate) /
+    8113 (endDate); a date in another format (`2024/01/31`, `31-01-2024`, with a time)
+    1216 naming the parameter; startDate after endDate 8115."""
     zone = timezone.get_current_timezone()
-    start_at = end_at = None
-    if start:
-        start_at = datetime.combine(parse(start, "startDate"), time.min, tzinfo=zone)
-    if end:
-        end_at = datetime.combine(parse(end, "endDate") + timedelta(days=1), time.min, tzinfo=zone)
+    start_day = _day(start, "startDate", 8112) if start else None
+    end_day = _day(end, "endDate", 8113) if end else None
+    if start_day and end_day and start_day > end_day:
+        raise DomainError(8115)
+    start_at = datetime.combine(start_day, time.min, tzinfo=zone) if start_day else None
+    end_at = (
+        datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=zone) if end_day else None
+    )
     return start_at, end_at
 
 

@@ -36,7 +36,8 @@ from django.utils import timezone
 
 from config.errors import DomainError, Warnings
 from config.masking import mask, mask_pair, mask_text
-from customers.audit import Actor, audit_context, modified_by
+from config.transactions import atomic_with_retry
+from customers.audit import Actor, audit_context
 from customers.erasure import customer_erase, is_erased
 from customers.models import (
     Customer,
@@ -47,8 +48,19 @@ from customers.models import (
     Till,
 )
 from customers.normalise import InvalidIdentifier, as_bool, as_text, normalise_identifier
-from customers.selectors import SourceRef, customer_get, ensure_writable, source_resolve
-from customers.services import customer_change_identifiers, customer_merge
+from customers.selectors import (
+    SourceRef,
+    customer_get,
+    customers_lock,
+    ensure_writable,
+    identifier_values_lock,
+    source_resolve,
+)
+from customers.services import (
+    customer_change_identifiers,
+    customer_identifier_reallocate,
+    customer_merge,
+)
 from loyalty.models import (
     BASE_TYPES_OF,
     CouponSeries,
@@ -63,7 +75,7 @@ from loyalty.models import (
 )
 from loyalty.models import Transaction as Bill
 from loyalty.services import (
-    bill_earn,
+    bill_retro_claim,
     coupon_issue,
     enrollment_enroll,
     points_amount,
@@ -481,22 +493,16 @@ def _lock_keys(keys: list[str]) -> None:
 # --- Effects --------------------------------------------------------------------------
 
 
-def bill_claim_retro(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+def _apply_retro(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
     """The claimed not-interested bill becomes REGULAR, tagged to the customer, and earns
-    its points as a RETRO ledger entry linked to the request (the core has no such service;
-    earning goes through `loyalty.services.bill_earn`)."""
+    its points as a RETRO ledger entry linked to the request (`bill_retro_claim`), once the
+    retro window is checked again under the bill's lock."""
     bill = Bill.objects.select_for_update().get(pk=request.bill_id)
     customer = Customer.objects.get(pk=request.customer_id)
     _require_loyalty(customer)
     ensure_writable(customer)
     _retro_rules(bill=bill, customer=customer, config=config)
-    bill.type = TransactionType.REGULAR
-    bill.customer = customer
-    bill.modified_at = timezone.now()
-    for name, value in modified_by(actor).items():
-        setattr(bill, name, value)
-    bill.save()
-    bill_earn(bill=bill, actor=actor, kind=LedgerKind.RETRO, source_request_id=request.pk)
+    bill_retro_claim(bill=bill, customer=customer, actor=actor, source_request_id=request.pk)
 
 
 def _apply_goodwill_points(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
@@ -561,38 +567,18 @@ def _apply_merge(*, request: Request, actor: Actor, config: RequestTypeConfig) -
 
 
 def _apply_mobile_realloc(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
+    """The mobile leaves every profile of its former holder for the receiver's profile of
+    the request's source, with its channels (`customer_identifier_reallocate`, I1 / I3)."""
     payload = request.payload
-    ref = _source_ref(payload)
-    mobile = payload["mobile"]
-    item = [{"type": IdentifierType.MOBILE, "value": mobile}]
-    if not _holds(payload["fromCustomerId"], IdentifierType.MOBILE, mobile, ref):
-        raise DomainError(9012)
-    # The mobile leaves every source profile of its holder, so that adding it to the
-    # receiver does not find the holder still owning it elsewhere (which would merge them).
-    held = Identifier.objects.filter(
-        customer_id=payload["fromCustomerId"], type=IdentifierType.MOBILE, value=mobile
-    ).select_related("account")
-    for identifier in list(held):
-        customer_change_identifiers(
-            customer_id=payload["fromCustomerId"],
-            source=identifier.source,
-            account_id=identifier.account.account_id if identifier.account else "",
-            add=[],
-            remove=item,
-            actor=actor,
-        )
-    result = customer_change_identifiers(
-        customer_id=payload["toCustomerId"],
-        source=ref.source,
-        account_id=ref.account_code,
-        add=item,
-        remove=[],
+    customer_identifier_reallocate(
+        type_=IdentifierType.MOBILE,
+        value=payload["mobile"],
+        from_customer_id=payload["fromCustomerId"],
+        to_customer_id=payload["toCustomerId"],
+        source=payload.get("source") or Source.INSTORE,
+        account_id=payload.get("accountId") or "",
         actor=actor,
     )
-    if result.merged_into is not None or not _holds(
-        payload["toCustomerId"], IdentifierType.MOBILE, mobile, ref
-    ):
-        raise DomainError(9002)
 
 
 def _apply_erasure(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
@@ -606,7 +592,7 @@ def _apply_erasure(*, request: Request, actor: Actor, config: RequestTypeConfig)
 _EFFECTS: dict[str, Callable[..., None]] = {
     RequestBaseType.POINTS: _apply_goodwill_points,
     RequestBaseType.COUPON: _apply_goodwill_coupon,
-    RequestBaseType.RETRO: bill_claim_retro,
+    RequestBaseType.RETRO: _apply_retro,
     RequestBaseType.MOBILE: _apply_identifier_change,
     RequestBaseType.EMAIL: _apply_identifier_change,
     RequestBaseType.EXTERNAL_ID: _apply_identifier_change,
@@ -614,6 +600,47 @@ _EFFECTS: dict[str, Callable[..., None]] = {
     RequestBaseType.MOBILE_REALLOC: _apply_mobile_realloc,
     RequestBaseType.ERASE: _apply_erasure,
 }
+
+
+def requests_lock(condition: Q) -> list[Request]:
+    """I5: the one way a service locks requests: in primary-key order, after the locks of
+    the customers they name (and of their identifier values), never before them."""
+    return list(
+        Request.objects.select_for_update(of=("self",))
+        .select_related("requested_by_user")
+        .filter(condition)
+        .order_by("pk")
+    )
+
+
+def requests_merge(
+    *, victim: Customer, survivor: Customer, actor: Actor, warnings: Warnings
+) -> None:
+    """Merge step (I2: a victim holds no open request). The victim's PENDING requests, as
+    subject or as the other customer, become the survivor's; one that then names the
+    survivor twice (a merge or a reallocation between the two) has nothing left to do and
+    ends FAILED (9029) with the merge as its reason. Decided requests keep their history."""
+    pending = requests_lock(
+        (Q(customer=victim) | Q(other_customer=victim)) & Q(status=RequestStatus.PENDING)
+    )
+    now = timezone.now()
+    for request in pending:
+        if request.customer_id == victim.pk:
+            request.customer = survivor
+        if request.other_customer_id == victim.pk:
+            request.other_customer = survivor
+        request.payload = {
+            key: survivor.pk if key in _CUSTOMER_KEYS and value == victim.pk else value
+            for key, value in request.payload.items()
+        }
+        if request.other_customer_id == request.customer_id:
+            request.status = RequestStatus.FAILED
+            request.failure_code = 9029
+            request.failure_reason = (
+                f"Superseded by the merge of customer {victim.pk} into {survivor.pk}"
+            )
+            request.decided_at = now
+        request.save()
 
 
 # Payload keys holding identifier values (identifier changes, mobile reallocations).
@@ -624,10 +651,9 @@ def requests_erase_personal_data(*, customer: Customer, actor: Actor, reason: st
     """Erasure step (`customers.registry.erasure_steps`): empty the identifier values copied
     into the payloads of the customer's requests (as maker's customer or as the other one).
     A pending identifier change then fails its re-check (9012) if approved."""
-    requests = (
-        Request.objects.select_for_update()
-        .filter(Q(customer=customer) | Q(other_customer=customer))
-        .filter(
+    requests = requests_lock(
+        (Q(customer=customer) | Q(other_customer=customer))
+        & Q(
             base_type__in=[
                 RequestBaseType.MOBILE,
                 RequestBaseType.EMAIL,
@@ -635,7 +661,6 @@ def requests_erase_personal_data(*, customer: Customer, actor: Actor, reason: st
                 RequestBaseType.MOBILE_REALLOC,
             ]
         )
-        .order_by("pk")
     )
     for request in requests:
         payload = dict(request.payload)
@@ -723,9 +748,17 @@ def _approve_locked(
         if value > requested:
             raise DomainError(9033)
         request.approved_value = value
+    request.decided_at = timezone.now()
+    request.decision_comments = comments
+    if not _is_till(decider) and not request.auto_approved:
+        request.decided_by_user = decider
     failure = None
     try:
         with transaction.atomic():
+            # Decided before its effect runs, so that the effect (a merge: I2, no open
+            # request on a victim) finds it no longer pending; undone with the effect.
+            request.status = RequestStatus.APPROVED
+            request.save()
             _EFFECTS[request.base_type](request=request, actor=decider, config=config)
     except DomainError as error:
         failure = error
@@ -733,16 +766,60 @@ def _approve_locked(
         request.status = RequestStatus.FAILED
         request.failure_code = error.code
         request.failure_reason = error.message
-    else:
-        request.status = RequestStatus.APPROVED
-    request.decided_at = timezone.now()
-    request.decision_comments = comments
-    if not _is_till(decider) and not request.auto_approved:
-        request.decided_by_user = decider
     request.save()
     return failure
 
 
+# Payload keys naming customers, and those holding the identifier values a request writes.
+_CUSTOMER_KEYS = ("victimId", "survivorId", "fromCustomerId", "toCustomerId")
+_VALUE_KEYS = {
+    RequestBaseType.MOBILE: ("oldValue", "newValue"),
+    RequestBaseType.EMAIL: ("oldValue", "newValue"),
+    RequestBaseType.EXTERNAL_ID: ("oldValue", "newValue"),
+    RequestBaseType.MOBILE_REALLOC: ("mobile", "value"),
+}
+
+
+def _payload_customer_ids(payload: dict) -> list[int]:
+    ids = []
+    for key in _CUSTOMER_KEYS:
+        try:
+            ids.append(int(as_text(payload.get(key))))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def _payload_identifiers(base_type: str, payload: dict) -> list[tuple[str, str]]:
+    """The (type, value) pairs an identifier change or reallocation writes, as far as they
+    read as valid values (the validator refuses the others)."""
+    type_ = IDENTIFIER_TYPE_OF.get(base_type) or (
+        IdentifierType.MOBILE if base_type == RequestBaseType.MOBILE_REALLOC else None
+    )
+    pairs = []
+    for key in _VALUE_KEYS.get(base_type, ()):
+        try:
+            pairs.append((type_, normalise_identifier(type_, _field(payload, key))))
+        except InvalidIdentifier:
+            continue
+    return pairs
+
+
+def _request_locks(
+    *, base_type: str, payload: dict, customer_ids: list[int]
+) -> dict[int, Customer]:
+    """I5 for a request: the locks its effect will need, in the global order, before the
+    request row's: the identifier values it writes (advisory), then every customer it
+    names (primary-key order). A merge victim named by a request other than a merge is
+    followed to its survivor (I2)."""
+    identifier_values_lock(_payload_identifiers(base_type, payload))
+    return customers_lock(
+        customer_ids=[*customer_ids, *_payload_customer_ids(payload)],
+        follow_merges=base_type != RequestBaseType.MERGE,
+    )
+
+
+@atomic_with_retry
 def request_create(
     *,
     request_type: Any,
@@ -758,7 +835,8 @@ def request_create(
 ) -> RequestOutcome:
     """Make a request: validate its payload for its type, record who made it, and approve
     it at once when it is a one-step issue (maker holding the one-step permission) or when
-    the type auto-approves (or allows the caller's `autoApprove`)."""
+    the type auto-approves (or allows the caller's `autoApprove`). A request for a merge
+    victim (or naming one as the other customer) is made for its survivor, warning 8069."""
     request_type, base_type = _validate_type(request_type, base_type)
     one_step, auto_approve = as_bool(one_step), as_bool(auto_approve)
     _require(actor, request_type, "make")
@@ -771,14 +849,25 @@ def request_create(
     config = request_type_config(request_type=request_type, base_type=base_type)
     if config.allowed_reasons and reason not in config.allowed_reasons:
         raise DomainError(9015, x=reason or '""')
-    # A merged survivor of a merge request answers 9023 from the merge rules instead.
-    if base_type != RequestBaseType.MERGE and customer.merged_into_id is not None:
-        raise DomainError(8067, f"Customer {customer.pk} is merged into {customer.merged_into_id}")
-    ensure_writable(customer)
+    payload = dict(payload or {})
 
-    with transaction.atomic(), audit_context(actor, operation="request_create"):
+    with audit_context(actor, operation="request_create"):
+        locked = _request_locks(base_type=base_type, payload=payload, customer_ids=[customer.pk])
+        if customer.pk not in locked:
+            raise DomainError(816)
+        # I2: a request about a merge victim is a request about its survivor (8069); a
+        # merge naming a victim answers 9027 / 9023 from the merge rules instead.
+        for key in _CUSTOMER_KEYS:
+            named = _payload_customer_ids({key: payload.get(key)})
+            if named and named[0] in locked and locked[named[0]].pk != named[0]:
+                payload[key] = locked[named[0]].pk
+                warnings.add(8069)
+        if locked[customer.pk].pk != customer.pk:
+            warnings.add(8069)
+        customer = locked[customer.pk]
+        ensure_writable(customer)
         validated = _VALIDATORS[base_type](
-            customer=customer, payload=payload or {}, config=config, actor=actor
+            customer=customer, payload=payload, config=config, actor=actor
         )
         is_till = _is_till(actor)
         request = Request.objects.create(
@@ -819,6 +908,7 @@ def request_create(
     return RequestOutcome(request=request, warnings=warnings, failure=failure)
 
 
+@atomic_with_retry
 def _decide(
     *,
     request_id: Any,
@@ -840,16 +930,25 @@ def _decide(
         pk = int(as_text(request_id))
     except (TypeError, ValueError):
         raise DomainError(9013) from None
-    with transaction.atomic(), audit_context(actor, operation="request_decide"):
-        # The row lock makes concurrent deciders queue; each re-reads the status after it.
-        request = (
-            Request.objects.select_for_update(of=("self",))
-            .select_related("requested_by_user")
-            .filter(pk=pk)
-            .first()
-        )
-        if request is None:
+    with audit_context(actor, operation="request_decide"):
+        named = Request.objects.filter(pk=pk).first()
+        if named is None:
             raise DomainError(9013)
+        _require(actor, named.type, "check")
+        # I5: the effect's locks first (values, customers), then the request row's; the
+        # row lock makes concurrent deciders queue, each re-reading the status after it.
+        customer_ids = [named.customer_id, named.other_customer_id or named.customer_id]
+        locked = _request_locks(
+            base_type=named.base_type, payload=named.payload, customer_ids=customer_ids
+        )
+        request = requests_lock(Q(pk=pk))[0]
+        # A merge committed meanwhile moved it to the survivor: lock that one as well
+        # (rarely out of order; a deadlock then is retried whole).
+        moved = {request.customer_id, *_payload_customer_ids(request.payload)} - {
+            customer.pk for customer in locked.values()
+        }
+        if moved:
+            customers_lock(customer_ids=moved)
         _require(actor, request.type, "check")
         if request.status != RequestStatus.PENDING:
             raise DomainError(9014)

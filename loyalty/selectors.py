@@ -61,12 +61,15 @@ LEDGER_FIGURES = {
 
 
 def enrollment_figures_from_ledger(
-    *, enrollment_ids: Iterable[int] | None = None
+    *, enrollment_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
 ) -> dict[int, dict[str, Decimal]]:
-    """Per enrollment id, the figures re-derived from the ledger (one query)."""
+    """Per enrollment id, the figures re-derived from the ledger (one query), for the
+    enrollments named, or those with `start <= id < stop` of `id_range`, or all."""
     entries = LedgerEntry.objects.all()
     if enrollment_ids is not None:
         entries = entries.filter(enrollment_id__in=list(enrollment_ids))
+    if id_range is not None:
+        entries = entries.filter(enrollment_id__gte=id_range[0], enrollment_id__lt=id_range[1])
     rows = entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by()
     return {
         row.pop("enrollment_id"): {name: value or ZERO for name, value in row.items()}
@@ -74,12 +77,18 @@ def enrollment_figures_from_ledger(
     }
 
 
-def ledger_differences(*, enrollment_ids: Iterable[int] | None = None) -> list[dict]:
-    """Enrollments whose cached figures differ from their ledger (two queries)."""
-    derived = enrollment_figures_from_ledger(enrollment_ids=enrollment_ids)
+def ledger_differences(
+    *, enrollment_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
+) -> list[dict]:
+    """I4: enrollments whose cached figures differ from their ledger (two queries)."""
+    if enrollment_ids is not None:
+        enrollment_ids = list(enrollment_ids)
+    derived = enrollment_figures_from_ledger(enrollment_ids=enrollment_ids, id_range=id_range)
     enrollments = Enrollment.objects.all()
     if enrollment_ids is not None:
-        enrollments = enrollments.filter(pk__in=list(enrollment_ids))
+        enrollments = enrollments.filter(pk__in=enrollment_ids)
+    if id_range is not None:
+        enrollments = enrollments.filter(pk__gte=id_range[0], pk__lt=id_range[1])
     differences = []
     for enrollment in enrollments.order_by("pk").only("pk", *Enrollment.FIGURES):
         expected = derived.get(enrollment.pk, dict.fromkeys(Enrollment.FIGURES, ZERO))

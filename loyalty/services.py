@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from config.errors import DomainError, Warnings
 from config.rows import columns, instances, table
+from config.transactions import atomic_with_retry
 from customers.audit import Actor, audit_context, created_by, modified_by
 from customers.models import Customer, LoyaltyType, Store, Till
 from customers.normalise import json_objects
-from customers.selectors import ensure_writable
+from customers.selectors import customer_lock, customers_lock, ensure_writable
 from loyalty.models import (
     Coupon,
     CouponSeries,
@@ -181,6 +182,19 @@ def _enrollment_lock(enrollment_id: int) -> Enrollment:
     )[0]
 
 
+def enrollments_lock(*, enrollment_ids: list[int]) -> dict[int, Enrollment]:
+    """I5: the one way a service locks several enrollments: in primary-key order (two
+    transfers in opposite directions never deadlock), always after the customers' locks
+    (`customers.selectors.customers_lock`), since a ledger entry's insert waits on its
+    customer's row."""
+    return {
+        row.pk: row
+        for row in Enrollment.objects.select_for_update()
+        .filter(pk__in=enrollment_ids)
+        .order_by("pk")
+    }
+
+
 def _tier_expiry(tier: Tier | None, now: datetime) -> datetime | None:
     if tier is None or not tier.validity_days:
         return None
@@ -234,7 +248,12 @@ def _post_points(
     source_request_id: int | None = None,
     insufficient_code: int = 804,
 ) -> LedgerEntry:
-    """Append one ledger entry and move the enrollment figures, under the row lock."""
+    """Append one ledger entry and move the enrollment figures, under the row lock.
+
+    I4: the figures move with the ledger in one UPDATE (they always equal its sums), the
+    balance never goes below zero (checked here under the lock; the CHECK constraint
+    `enrollment_points_not_negative` backs it), and only a live customer's enrollment
+    moves (the trigger `ledger_of_live_customer`; callers hold the customer's lock)."""
     with transaction.atomic(), _audit(actor, operation=f"points_{kind.lower()}"):
         locked = _enrollment_lock(enrollment.pk)
         if points < 0 and locked.loyalty_points + points < 0:
@@ -358,10 +377,25 @@ def points_debit(
     )
 
 
+@atomic_with_retry
 def points_redeem(
-    *, enrollment: Enrollment, points: Decimal | int, actor: Actor, reason: str = ""
+    *,
+    enrollment: Enrollment,
+    points: Decimal | int,
+    actor: Actor,
+    reason: str = "",
+    warnings: Warnings | None = None,
 ) -> LedgerEntry:
-    ensure_writable(enrollment.customer)
+    """Redeem points (more than the balance: 803). I2: a merge victim's enrollment stands
+    for its survivor's in the same program (warning 8069), where the points went."""
+    customer = customer_lock(
+        customer_id=enrollment.customer_id, follow_merges=True, warnings=warnings
+    )
+    ensure_writable(customer)
+    if customer.pk != enrollment.customer_id:
+        enrollment = _enrollment_of(customer.pk, enrollment.program_id)
+        if enrollment is None:
+            raise DomainError(803)
     return points_debit(
         enrollment=enrollment,
         kind=LedgerKind.REDEMPTION,
@@ -420,32 +454,47 @@ def points_expire(*, now: datetime | None = None, actor: Actor | None = None) ->
         )
         .filter(due__gt=0)
         .order_by("pk")
-        .values_list("pk", "due", "debits")
+        .values_list("pk", "customer_id", "due", "debits")
     )
     expired_count = 0
-    for enrollment_pk, due, debits in candidates:
+    for enrollment_pk, customer_pk, due, debits in candidates:
         if due + (debits or ZERO) <= 0:
             continue
-        with transaction.atomic():
-            enrollment = Enrollment.objects.select_for_update().get(pk=enrollment_pk)
-            # Recompute under the lock: a concurrent debit may have used the batch.
-            sums = enrollment.ledger_entries.aggregate(
-                due=Sum("points", filter=Q(points__gt=0, expiry_date__lte=now)),
-                debits=Sum("points", filter=Q(points__lt=0)),
-            )
-            left = (sums["due"] or ZERO) + (sums["debits"] or ZERO)
-            left = min(left, enrollment.loyalty_points)
-            if left <= 0:
-                continue
-            _post_points(
-                enrollment=enrollment,
-                kind=LedgerKind.EXPIRY,
-                points=-left,
-                actor=actor,
-                reason=f"Points due by {timezone.localtime(now):%Y-%m-%d} expired",
-            )
+        if _expire_enrollment(
+            enrollment_pk=enrollment_pk, customer_pk=customer_pk, now=now, actor=actor
+        ):
             expired_count += 1
     return expired_count
+
+
+@atomic_with_retry
+def _expire_enrollment(
+    *, enrollment_pk: int, customer_pk: int, now: datetime, actor: Actor | None
+) -> bool:
+    """One enrollment's expiry, in its own transaction: the customer's lock first (I5),
+    then the enrollment's; a merge victim's enrollment does not move (I4, its balance is
+    zero)."""
+    customer = customer_lock(customer_id=customer_pk)
+    if customer.merged_into_id is not None:
+        return False
+    enrollment = _enrollment_lock(enrollment_pk)
+    # Recompute under the lock: a concurrent debit may have used the batch.
+    sums = enrollment.ledger_entries.aggregate(
+        due=Sum("points", filter=Q(points__gt=0, expiry_date__lte=now)),
+        debits=Sum("points", filter=Q(points__lt=0)),
+    )
+    left = (sums["due"] or ZERO) + (sums["debits"] or ZERO)
+    left = min(left, enrollment.loyalty_points)
+    if left <= 0:
+        return False
+    _post_points(
+        enrollment=enrollment,
+        kind=LedgerKind.EXPIRY,
+        points=-left,
+        actor=actor,
+        reason=f"Points due by {timezone.localtime(now):%Y-%m-%d} expired",
+    )
+    return True
 
 
 # --- Bills ----------------------------------------------------------------------------
@@ -459,8 +508,10 @@ def _earned_points(program: Program, amount: Decimal) -> Decimal:
 class BillResult:
     bill: Bill
     ledger_entry: LedgerEntry | None = None
+    warnings: Warnings = field(default_factory=Warnings)
 
 
+@atomic_with_retry
 def bill_add(
     *,
     store: Store,
@@ -475,7 +526,9 @@ def bill_add(
     notes: str = "",
 ) -> BillResult:
     """Add a REGULAR bill (earning points in the default program for a loyalty customer)
-    or a NOT_INTERESTED bill (no customer; may later be claimed by a retro request)."""
+    or a NOT_INTERESTED bill (no customer; may later be claimed by a retro request).
+
+    I2: a merge victim's bill is booked to its survivor, with warning 8069 in the result."""
     if amount is None or amount < 0:
         raise DomainError(601)
     number = (number or "").strip()
@@ -487,8 +540,10 @@ def bill_add(
         raise DomainError(606)
     if bill_type == TransactionType.NOT_INTERESTED:
         customer = None
-    with transaction.atomic(), _audit(actor, operation="bill_add"):
+    warnings = Warnings()
+    with _audit(actor, operation="bill_add"):
         if customer is not None:
+            customer = customer_lock(customer_id=customer.pk, follow_merges=True, warnings=warnings)
             ensure_writable(customer)
         if Bill.objects.filter(store=store, number=number).exclude(type="RETURN").exists():
             raise DomainError(604)
@@ -511,7 +566,7 @@ def bill_add(
         entry = None
         if customer is not None:
             entry = bill_earn(bill=bill, actor=actor, kind=LedgerKind.BILL_EARN)
-        return BillResult(bill=bill, ledger_entry=entry)
+        return BillResult(bill=bill, ledger_entry=entry, warnings=warnings)
 
 
 def bill_earn(
@@ -539,13 +594,16 @@ def bill_earn(
     )
 
 
+@atomic_with_retry
 def bill_retro_claim(
     *, bill: Bill, customer: Customer, actor: Actor, source_request_id: int | None = None
 ) -> LedgerEntry | None:
     """Tag a NOT_INTERESTED bill to a customer: it becomes REGULAR and earns RETRO points
     (for the retro request workflow, which checks its own window and configuration).
-    Already claimed: 1627; not a not-interested bill: 1623."""
-    with transaction.atomic(), _audit(actor, operation="bill_retro_claim"):
+    Already claimed: 1627; not a not-interested bill: 1623. A merge victim's claim goes to
+    its survivor (I2)."""
+    with _audit(actor, operation="bill_retro_claim"):
+        customer = customer_lock(customer_id=customer.pk, follow_merges=True)
         ensure_writable(customer)
         bill = Bill.objects.select_for_update().get(pk=bill.pk)
         if bill.type == TransactionType.REGULAR and bill.customer_id is not None:
@@ -563,6 +621,7 @@ def bill_retro_claim(
         )
 
 
+@atomic_with_retry
 def bill_return(
     *,
     original: Bill,
@@ -573,8 +632,11 @@ def bill_return(
     notes: str = "",
 ) -> BillResult:
     """Return (part of) a REGULAR bill: a RETURN bill and a RETURN ledger debit of the
-    proportional points, capped at the balance (points already spent stay spent)."""
-    with transaction.atomic(), _audit(actor, operation="bill_return"):
+    proportional points, capped at the balance (points already spent stay spent). The
+    bill's customer is locked first (I5); a merge moved the bill to the survivor."""
+    with _audit(actor, operation="bill_return"):
+        if original.customer_id is not None:
+            customer_lock(customer_id=original.customer_id, follow_merges=True)
         original = Bill.objects.select_for_update().get(pk=original.pk)
         if original.type != TransactionType.REGULAR:
             raise DomainError(624)
@@ -647,6 +709,7 @@ def _new_coupon_code(series: CouponSeries) -> str:
     return series.code_prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
 
 
+@atomic_with_retry
 def coupon_issue(
     *,
     customer: Customer,
@@ -656,7 +719,8 @@ def coupon_issue(
 ) -> Coupon:
     if not series.is_active:
         raise DomainError(712)
-    with transaction.atomic(), _audit(actor, operation="coupon_issue"):
+    with _audit(actor, operation="coupon_issue"):
+        customer = customer_lock(customer_id=customer.pk, follow_merges=True)
         ensure_writable(customer)
         now = timezone.now()
         valid_till = series.valid_till or _end_of_day(now + timedelta(days=series.validity_days))
@@ -677,10 +741,12 @@ def coupon_issue(
         raise DomainError(722)
 
 
+@atomic_with_retry
 def coupon_redeem(
     *, code: str, customer: Customer, actor: Actor, bill: Bill | None = None
 ) -> Coupon:
-    with transaction.atomic(), _audit(actor, operation="coupon_redeem"):
+    with _audit(actor, operation="coupon_redeem"):
+        customer = customer_lock(customer_id=customer.pk, follow_merges=True)
         ensure_writable(customer)
         coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
         if coupon is None:
@@ -701,6 +767,7 @@ def coupon_redeem(
 # --- Transfers ------------------------------------------------------------------------
 
 
+@atomic_with_retry
 def points_transfer(
     *,
     from_customer: Customer,
@@ -709,35 +776,40 @@ def points_transfer(
     points: Decimal | int,
     actor: Actor,
     notes: str = "",
+    warnings: Warnings | None = None,
 ) -> PointsTransfer:
     """Move points between two customers' enrollments in one program.
 
-    The receiver is enrolled if needed. Both enrollment rows are locked in primary-key
-    order (two opposite transfers never deadlock) and the balance is re-checked under the
-    lock, so concurrent transfers cannot overdraw; a refusal writes nothing.
-    """
+    I2: a merge victim on either side stands for its survivor (warning 8069 into
+    `warnings`), so points never land on, or leave from, an account no read shows; a
+    transfer that then names one customer twice answers 9206. I5: both customers are
+    locked (pk order), then both enrollments (pk order), and the balance is re-checked
+    under the lock, so concurrent transfers cannot overdraw; a refusal writes nothing.
+    The receiver is enrolled if needed."""
     points = _quantize(points)
     if points <= 0:
         raise DomainError(801)
     if from_customer.pk == to_customer.pk:
         raise DomainError(9206)
-    with transaction.atomic(), _audit(actor, operation="points_transfer"):
+    with _audit(actor, operation="points_transfer"):
+        locked = customers_lock(
+            customer_ids=[from_customer.pk, to_customer.pk], follow_merges=True, warnings=warnings
+        )
+        if from_customer.pk not in locked or to_customer.pk not in locked:
+            raise DomainError(816)
+        from_customer, to_customer = locked[from_customer.pk], locked[to_customer.pk]
+        if from_customer.pk == to_customer.pk:
+            raise DomainError(9206)
         ensure_writable(from_customer)
         ensure_writable(to_customer)
-        sender = Enrollment.objects.filter(customer=from_customer, program=program).first()
+        sender = _enrollment_of(from_customer.pk, program.pk)
         if sender is None:
             raise DomainError(881)
         if to_customer.loyalty_type != LoyaltyType.LOYALTY:
             raise DomainError(881)
         receiver, _ = enrollment_enroll(customer=to_customer, program=program, actor=actor)
-        # Lock both in pk order so two transfers in opposite directions cannot deadlock.
-        locked = {
-            row.pk: row
-            for row in Enrollment.objects.select_for_update()
-            .filter(pk__in=[sender.pk, receiver.pk])
-            .order_by("pk")
-        }
-        sender, receiver = locked[sender.pk], locked[receiver.pk]
+        enrollments = enrollments_lock(enrollment_ids=[sender.pk, receiver.pk])
+        sender, receiver = enrollments[sender.pk], enrollments[receiver.pk]
         sender.program = receiver.program = program
         if sender.loyalty_points < points:
             raise DomainError(804)
@@ -776,13 +848,20 @@ def enrollments_merge(
 ) -> None:
     """Merge step: move the victim's points to the survivor through MERGE entries (a debit
     on the victim's enrollment, a credit on the survivor's, which is created if missing),
-    then move the victim's bills and coupons. Runs inside the merge transaction."""
+    then move the victim's bills and coupons. Runs inside the merge transaction, both
+    customers locked. I2 / I4: the victim's enrollments end at zero and never move again
+    (the database refuses the merge otherwise: `loyalty_victim_holds_nothing`)."""
     with transaction.atomic(), _audit(actor, operation="enrollments_merge"):
+        # I5: every enrollment of both customers, in primary-key order, before any moves.
+        enrollments_lock(
+            enrollment_ids=list(
+                Enrollment.objects.filter(customer__in=[victim, survivor]).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
         victim_enrollments = list(
-            Enrollment.objects.select_for_update()
-            .filter(customer=victim)
-            .select_related("program")
-            .order_by("pk")
+            Enrollment.objects.filter(customer=victim).select_related("program").order_by("pk")
         )
         for enrollment in victim_enrollments:
             program = enrollment.program

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 
 from config.errors import DomainError
+from customers.selectors import customer_resolve
 from subscriptions.models import (
     ChangeSource,
     Channel,
@@ -19,7 +20,7 @@ from subscriptions.models import (
     SubscriptionSettings,
     SubscriptionStatus,
 )
-from subscriptions.selectors import subscription_customer_resolve, subscription_state
+from subscriptions.selectors import subscription_state
 from subscriptions.services import SubscriptionChange, subscription_update
 
 
@@ -82,7 +83,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         from config.errors import Warnings
 
         try:
-            customer = subscription_customer_resolve(customer_id=customer_id, warnings=Warnings())
+            customer = customer_resolve(customer_id=customer_id, warnings=Warnings())
         except DomainError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(reverse("admin:subscriptions_subscription_changelist"))

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import Warnings
+from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
+from customers.selectors import customer_resolve
 from subscriptions.models import ChangeSource, Channel, Priority, SubscriptionStatus
 from subscriptions.selectors import (
-    subscription_customer_resolve,
     subscription_log,
     subscription_log_count,
     subscription_state,
@@ -121,7 +122,25 @@ SCOPE_ECHO_FLAGS = {
 }
 
 
+# The codes the seeds give an invalid entry field or message id; 400 with the field's path
+# for the rest (the reason); at most 100 entries (7 channels x 2 priorities x accounts).
+SUBSCRIPTION_INPUT = InputRules(
+    field_codes={
+        "subscriptions[].channel": 1101,
+        "subscriptions[].priority": 1102,
+        "subscriptions[].type": 1106,
+        "scope.scope": 1103,
+        "scope.subScope": 1103,
+        "campaignId": 1107,
+        "communicationId": 1108,
+    },
+    max_items={"subscriptions": 100},
+)
+
+
 class CustomerSubscriptionsView(APIView):
+    input_rules = SUBSCRIPTION_INPUT
+
     @extend_schema(
         operation_id="customer_subscriptions_get",
         summary="Retrieve subscription details",
@@ -135,7 +154,7 @@ class CustomerSubscriptionsView(APIView):
     )
     def get(self, request, customer_id: str):
         warnings = Warnings()
-        customer = subscription_customer_resolve(customer_id=customer_id, warnings=warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         states = subscription_state(customer_id=customer.pk)
         return Response(
             {
@@ -228,6 +247,8 @@ class CustomerSubscriptionsView(APIView):
 
 
 class CustomerSubscriptionLogView(APIView):
+    input_rules = SUBSCRIPTION_INPUT
+
     @extend_schema(
         operation_id="customer_subscriptions_log",
         summary="Subscription change log (project extension)",
@@ -248,7 +269,7 @@ class CustomerSubscriptionLogView(APIView):
     def get(self, request, customer_id: str):
         page = page_from_params(request.query_params)
         warnings = Warnings()
-        customer = subscription_customer_resolve(customer_id=customer_id, warnings=warnings)
+        customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         entries = subscription_log(customer_id=customer.pk, limit=page.stop)[page.offset :]
         return paginated_response(
             [

@@ -13,3 +13,7 @@ class SubscriptionsConfig(AppConfig):
         registry.merge_steps.register("subscriptions", services.subscriptions_merge, order=50)
         registry.single_view_sections.register("subscriptions", single_view.SECTION, order=50)
         registry.demo_loaders.register("subscriptions", demo.load_subscriptions, order=50)
+        from customers.invariants import register
+        from subscriptions.invariants import CHECKS
+
+        register(CHECKS)

@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
-from customers.models import Attributed, Customer, Till
+from customers.models import Attributed, Customer, Till, live_customer_trigger
 
 
 class Channel(models.TextChoices):
@@ -132,6 +132,12 @@ class Subscription(Attributed):
             models.UniqueConstraint(
                 fields=["customer", "channel", "priority", "account_id"],
                 name="one_subscription_per_customer_channel_priority_account",
+            )
+        ]
+        # I2: a merge victim keeps no subscription (the merge step moves them).
+        triggers = [
+            live_customer_trigger(
+                "subscription_of_live_customer", operation=pgtrigger.Insert | pgtrigger.Update
             )
         ]
 

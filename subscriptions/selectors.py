@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from config.errors import DomainError, Warnings
 from config.rows import fetchall, table
 from customers.models import Customer
 from customers.registry import DetailColumn
-from customers.selectors import customer_get
 from subscriptions.models import (
     Channel,
     Priority,
@@ -117,18 +115,6 @@ def subscription_state_for_customers(
         customer_id: subscription_states_from(recorded=choices, settings=settings)
         for customer_id, choices in recorded.items()
     }
-
-
-def subscription_customer_resolve(*, customer_id: int | str, warnings: Warnings) -> Customer:
-    """The addressed customer (816 when unknown); a merge victim answers its survivor."""
-    customer = customer_get(customer_id=customer_id)
-    for _ in range(10):
-        if customer.merged_into_id is None:
-            return customer
-        warnings.add(8069)
-        warnings.add(91009)
-        customer = customer_get(customer_id=customer.merged_into_id)
-    raise DomainError(1109)
 
 
 def subscription_state(*, customer_id: int) -> list[SubscriptionState]:

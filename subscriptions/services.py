@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from config import codes
 from config.errors import DomainError, DomainErrors, Warnings
+from config.transactions import atomic_with_retry
 from customers.audit import Actor, audit_context, created_by, modified_by
 from customers.models import Customer, Till
-from customers.selectors import customer_lock, ensure_writable
+from customers.selectors import customer_lock, customer_resolve, ensure_writable
 from subscriptions.models import (
     ChangeSource,
     Channel,
@@ -25,7 +26,6 @@ from subscriptions.models import (
     SubscriptionSettings,
     SubscriptionStatus,
 )
-from subscriptions.selectors import subscription_customer_resolve
 
 # Names a store may send for a channel (compared upper-cased, without "_"): the seed's
 # request says MOBILE where its responses say SMS; both mean the SMS channel.
@@ -42,7 +42,6 @@ CHANNEL_ALIASES: dict[str, str] = {
 ACCOUNT_ID_MAX_LENGTH = 64
 # SubscriptionLog.campaign_id / communication_id are bigint columns.
 MESSAGE_ID_MAX = 2**63 - 1
-MAX_MERGE_HOPS = 10
 
 
 @dataclass(frozen=True)
@@ -203,6 +202,9 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
     except DomainError as error:
         errors.append(error)
     reason = payload.get("reason")
+    if isinstance(reason, (dict, list)):  # no text: its repr would be logged as the reason
+        errors.append(DomainError(400, "reason must be a string"))
+        reason = None
     reason = "" if reason is None else str(reason).strip()
 
     raw_changes = payload.get("subscriptions")
@@ -248,16 +250,11 @@ def _changed_by(actor: Actor) -> dict:
 
 
 def _lock_addressed_customer(customer_id: int | str, warnings: Warnings) -> Customer:
-    """Lock the customer, following merges: a victim's choice is recorded on its survivor."""
-    customer = subscription_customer_resolve(customer_id=customer_id, warnings=warnings)
-    for _ in range(MAX_MERGE_HOPS):
-        locked = customer_lock(customer_id=customer.pk)
-        if locked.merged_into_id is None:
-            return locked
-        warnings.add(8069)
-        warnings.add(91009)
-        customer = locked.merged_into
-    raise DomainError(1109)
+    """Lock the customer, following merges (I2): a victim's choice is recorded on its
+    survivor, answered with 8069 and 91009 as reading it is (the answer shows the
+    survivor's state)."""
+    customer = customer_resolve(customer_id=customer_id, warnings=warnings)
+    return customer_lock(customer_id=customer.pk, follow_merges=True, warnings=warnings)
 
 
 def _validate_changes(changes: Sequence[SubscriptionChange]) -> None:
@@ -272,6 +269,7 @@ def _validate_changes(changes: Sequence[SubscriptionChange]) -> None:
             raise DomainError(1106)
 
 
+@atomic_with_retry
 def subscription_update(
     *,
     customer_id: int | str,
@@ -298,7 +296,7 @@ def subscription_update(
     communication_id = communication_id if communication_id and communication_id > 0 else None
     warnings = Warnings()
     try:
-        with transaction.atomic(), audit_context(actor, operation="subscription_update"):
+        with audit_context(actor, operation="subscription_update"):
             customer = _lock_addressed_customer(customer_id, warnings)
             ensure_writable(customer)
             now = timezone.now()  # taken under the lock, so the log's order is the lock's

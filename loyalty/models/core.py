@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.models import Attributed, Customer, Store, Till
+from customers.models import Attributed, Customer, Store, Till, live_customer_trigger
 
 __all__ = [
     "POINTS",
@@ -141,9 +141,16 @@ class Enrollment(models.Model):
             models.UniqueConstraint(
                 fields=["customer", "program"], name="enrollment_customer_program_unique"
             ),
+            # I4: no current balance is negative.
             models.CheckConstraint(
                 condition=Q(loyalty_points__gte=0), name="enrollment_points_not_negative"
             ),
+        ]
+        # I4: only live customers' enrollments are created or move.
+        triggers = [
+            live_customer_trigger(
+                "enrollment_of_live_customer", operation=pgtrigger.Insert | pgtrigger.Update
+            )
         ]
 
     def __str__(self) -> str:
@@ -324,7 +331,35 @@ class LedgerEntry(models.Model):
         triggers = [
             pgtrigger.Protect(
                 name="ledger_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
+            ),
+            # I4: an entry moves a live customer's enrollment, and repeats its customer
+            # and program (the ledger's per-customer reads rely on it).
+            pgtrigger.Trigger(
+                name="ledger_of_live_customer",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                declare=[("survivor", "bigint"), ("owner", "bigint"), ("program", "integer")],
+                func="""
+                    SELECT e.customer_id, e.program_id INTO owner, program
+                      FROM loyalty_enrollment e WHERE e.id = NEW.enrollment_id;
+                    IF owner IS DISTINCT FROM NEW.customer_id
+                       OR program IS DISTINCT FROM NEW.program_id THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            MESSAGE = format('I4: ledger entry for customer %s / program %s on '
+                                             'enrollment %s of customer %s / program %s',
+                                             NEW.customer_id, NEW.program_id,
+                                             NEW.enrollment_id, owner, program);
+                    END IF;
+                    SELECT merged_into_id INTO survivor FROM customers_customer
+                     WHERE id = NEW.customer_id FOR KEY SHARE;
+                    IF survivor IS NOT NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            MESSAGE = format('I4: customer %s is merged into %s; its points '
+                                             'do not move', NEW.customer_id, survivor);
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,13 @@ unless the request was a one-step issue.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from customers.models import Customer, CustomerMerge, Store, Till
+from customers.models import Customer, CustomerMerge, Store, Till, live_customer_trigger
 from loyalty.models.core import POINTS, Coupon, Program
 from loyalty.models.core import Transaction as Bill
 
@@ -260,6 +261,20 @@ class Request(models.Model):
             models.CheckConstraint(
                 condition=Q(status="PENDING") | Q(decided_at__isnull=False),
                 name="request_decided_has_time",
+            ),
+        ]
+        triggers = [
+            # I2: an open request is about live customers (a merge moves them on).
+            live_customer_trigger(
+                "pending_request_of_live_customer",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                condition="NEW.status = 'PENDING'",
+            ),
+            live_customer_trigger(
+                "pending_request_other_customer_live",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                condition="NEW.status = 'PENDING' AND NEW.other_customer_id IS NOT NULL",
+                column="other_customer_id",
             ),
         ]
         indexes = [

@@ -27,7 +27,7 @@ KEY_CODES = [
 ]
 # fmt: on
 
-PROJECT_HTTP_CODES = [400, 401, 403, 404, 405, 406, 415, 422, 429, 500, 503]
+PROJECT_HTTP_CODES = [400, 401, 403, 404, 405, 406, 409, 415, 422, 429, 500, 503]
 
 
 def test_literal_list_has_no_duplicate_codes():
@@ -83,6 +83,7 @@ def test_warnings_and_successes():
         (404, 404),
         (405, 405),
         (406, 406),
+        (409, 409),
         (415, 415),
         (422, 422),
         (429, 429),

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import AGENT_PERMS, login, make_customer, make_staff
+from tests.console.conftest import AGENT_PERMS, login, make_customer, make_staff, merge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -148,11 +148,9 @@ def test_a_senior_agent_sees_identifiers_in_full(live_server, page, shop, screen
 
 
 def test_a_merge_victim_leads_to_its_survivor(live_server, page, shop):
-    from customers.models import Customer
-
     make_staff("agent", roles=("agent",), perms=AGENT_PERMS)
     victim = make_customer("Vic", "Tim")
-    Customer.objects.filter(pk=victim.pk).update(merged_into=shop["ann"])
+    merge(victim, shop["ann"])
     login(page, live_server, "agent", "agent-pass")
 
     page.goto(f"{live_server.url}/admin/customers/customer/?q={victim.pk}")

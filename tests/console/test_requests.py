@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.console.conftest import AGENT_PERMS, make_customer, make_staff
+from tests.console.conftest import AGENT_PERMS, make_customer, make_staff, merge
 
 MAKER_PERMS = (
     "loyalty.make_goodwill_request",
@@ -569,11 +569,9 @@ def test_a_merge_with_itself_is_refused_at_the_preview(agent_client, ann):
 
 
 def test_a_merge_of_an_already_merged_customer_is_worded_for_staff(agent_client, ann):
-    from customers.models import Customer
-
     gone = make_customer("Gone", "Before", mobile="919844445555")
     survivor = make_customer("Sur", "Vivor", mobile="919855550000")
-    Customer.objects.filter(pk=gone.pk).update(merged_into=survivor)
+    merge(gone, survivor)
 
     body = agent_client.post(merge_url(ann), {"victim_id": gone.pk}).content.decode()
 

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers.console_search import search_plan
-from tests.console.conftest import make_customer
+from tests.console.conftest import make_customer, merge
 
 CHANGELIST = "/admin/customers/customer/"
 
@@ -100,10 +100,8 @@ def test_rows_show_name_sources_and_status_and_link_to_the_single_view(agent_cli
 
 def test_a_merge_victim_row_links_to_its_survivor(agent_client, customers):
     # given
-    from customers.models import Customer
-
     victim = make_customer("Vic", "Tim", mobile="919700000001")
-    Customer.objects.filter(pk=victim.pk).update(merged_into=customers["ann"])
+    merge(victim, customers["ann"])
 
     # when
     response = agent_client.get(CHANGELIST, {"q": str(victim.pk)})

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.console.conftest import make_customer
+from tests.console.conftest import make_customer, merge
 
 
 def single_view(customer) -> str:
@@ -60,10 +60,8 @@ def test_status_badges_show_fraud_and_suspension(agent_client, ann):
 
 def test_a_merge_victim_points_to_its_survivor(agent_client, ann):
     # given
-    from customers.models import Customer
-
     victim = make_customer("Vic", "Tim")
-    Customer.objects.filter(pk=victim.pk).update(merged_into=ann)
+    merge(victim, ann)
 
     # when
     victim_page = agent_client.get(single_view(victim)).content.decode()

@@ -1,35 +1,22 @@
 """Two tills registering the same new mobile at the same moment: one customer, one refusal."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from customers.models import Customer, Identifier
+from tests.concurrency import at_once
 from tests.customers.conftest import register
 
 
 def _race(clients_and_sources):
-    barrier = threading.Barrier(len(clients_and_sources))
-    responses = [None] * len(clients_and_sources)
-
-    def run(index, client, source, account):
-        try:
-            barrier.wait(timeout=10)
-            responses[index] = register(
-                client, ("mobile", "919845099999"), source=source, account=account
+    return at_once(
+        [
+            lambda c=client, s=source, a=account: register(
+                c, ("mobile", "919845099999"), source=s, account=a
             )
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, *args)) for i, args in enumerate(clients_and_sources)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return responses
+            for client, source, account in clients_and_sources
+        ],
+        timeout=30,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -140,7 +140,8 @@ def test_update_refuses_a_name_that_is_not_a_string(till_client, org_config, nam
 
 
 def test_a_name_longer_than_its_column_is_refused_not_cut(till_client, org_config):
-    body = register_body(("mobile", "919845012345"), first="x" * 5000)
+    # (past 4,096 characters the edge guard refuses any string first: test_hostile_input)
+    body = register_body(("mobile", "919845012345"), first="x" * 101)
 
     response = till_client.post("/v2/customers?source=INSTORE", body, format="json")
 

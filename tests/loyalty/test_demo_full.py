@@ -13,6 +13,9 @@ def test_every_demo_customer_figures_equal_their_ledger():
     call_command("load_demo", "--force", stdout=io.StringIO())
     # then
     assert selectors.ledger_differences() == []
+    checked = io.StringIO()
+    call_command("check_invariants", "--no-progress", stdout=checked)  # exits 1 otherwise
+    assert "Every invariant holds" in checked.getvalue()
     default = Program.objects.get(is_default=True)
     assert default.pk == 1016
     assert Enrollment.objects.filter(program=default).count() >= 100

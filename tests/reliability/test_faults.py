@@ -130,6 +130,7 @@ def test_healthz_and_the_api_answer_503_while_the_database_is_unreachable():
     try:
         health = wsgi("GET", "/healthz")
         api = wsgi("GET", "/v2/reliability/db-count")
+        console = wsgi("GET", "/admin/", Cookie="sessionid=" + "k" * 32)
     finally:
         connection.close()
         connection.settings_dict.clear()
@@ -138,6 +139,10 @@ def test_healthz_and_the_api_answer_503_while_the_database_is_unreachable():
     assert health.json() == {"status": "unavailable", "database": False}
     assert api.status == 503
     assert api.json() == SERVICE_UNAVAILABLE
+    # the console (its session and user are read from the database) says so too
+    assert console.status == 503
+    assert console.headers["Retry-After"] == "5"
+    assert b"Service unavailable" in console.body
     # back as soon as the database is
     assert wsgi("GET", "/healthz").status == 200
     assert wsgi("GET", "/v2/reliability/db-count").status == 200

@@ -24,14 +24,12 @@ import json
 import os
 import traceback
 from collections import Counter, defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import schemathesis
-from django.contrib.auth import get_user_model
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -39,33 +37,12 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application
 from tests.conftest import basic_auth
+from tests.reliability.conftest import row_counts
 
 MAX_EXAMPLES = 20
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-
-# The tables a refused write must leave alone.
-MAIN_TABLES = {
-    "customers": "customers_customer",
-    "profiles": "customers_sourceprofile",
-    "identifiers": "customers_identifier",
-    "comm channels": "customers_commchannel",
-    "ledger entries": "loyalty_ledgerentry",
-    "bills": "loyalty_transaction",
-    "requests": "loyalty_request",
-    "subscriptions": "subscriptions_subscription",
-}
-
 # Staff-only operations, fuzzed as a staff user with every permission.
 STAFF_OPERATIONS = {("PUT", "/v2/requests")}
-
-
-def row_counts() -> dict[str, int]:
-    """One query counting every main table."""
-    selects = ", ".join(f"(SELECT count(*) FROM {table})" for table in MAIN_TABLES.values())
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}")
-        return dict(zip(MAIN_TABLES, cursor.fetchone(), strict=True))
 
 
 def generated_schema() -> dict:
@@ -75,80 +52,6 @@ def generated_schema() -> dict:
 
 schema = schemathesis.openapi.from_dict(generated_schema())
 schema.app = application
-
-
-@pytest.fixture
-def world(db, till):
-    """A configured org with one registered, enrolled customer, a bill and a pending request."""
-    from customers.demo import DEMO_ACCOUNTS, DEMO_CUSTOM_FIELDS, DEMO_EXTENDED_FIELDS
-    from customers.models import (
-        Customer,
-        CustomFieldDefinition,
-        ExtendedFieldDefinition,
-        SourceAccount,
-    )
-    from loyalty.models import Program, Request, Tier
-
-    for source, account_id, name in DEMO_ACCOUNTS:
-        SourceAccount.objects.get_or_create(source=source, account_id=account_id, name=name)
-    for name, data_type in DEMO_CUSTOM_FIELDS:
-        CustomFieldDefinition.objects.get_or_create(name=name, data_type=data_type)
-    for name, data_type, allowed in DEMO_EXTENDED_FIELDS:
-        ExtendedFieldDefinition.objects.get_or_create(
-            name=name, data_type=data_type, allowed_values=allowed
-        )
-    program = Program.objects.create(
-        id=1016,
-        name="Default program",
-        is_default=True,
-        points_per_currency_unit=Decimal("1"),
-        registration_bonus_points=Decimal("100"),
-        points_validity_days=365,
-    )
-    Tier.objects.create(program=program, serial_number=1, name="Silver", validity_days=365)
-
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=basic_auth("test.till", "test-secret"))
-    body = json.loads((SAMPLES / "register.request.json").read_text())
-    body["associatedWith"] = till.code
-    response = client.post("/v2/customers?source=MOBILE_APP&accountId=400", body, format="json")
-    assert response.status_code == 200, response.content
-    customer = Customer.objects.order_by("-pk").first()
-    response = client.post(
-        "/v2/transactions",
-        {
-            "type": "REGULAR",
-            "billNumber": "FUZZ-1",
-            "billAmount": 120,
-            "userId": customer.pk,
-        },
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    response = client.post(
-        "/v2/requests",
-        {
-            "type": "GOODWILL",
-            "baseType": "POINTS",
-            "customerId": customer.pk,
-            "points": 10,
-            "reason": "fuzz",
-        },
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    return {"customer_id": customer.pk, "request_id": Request.objects.get().pk}
-
-
-@pytest.fixture
-def staff_headers(db):
-    from customers.models import ApiKey
-
-    user = get_user_model().objects.create_superuser(username="fuzz.staff", password="x")
-    _, raw = ApiKey.issue(user=user, name="fuzz")
-    return {"Authorization": f"Bearer {raw}"}
 
 
 @pytest.fixture

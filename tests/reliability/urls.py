@@ -7,6 +7,7 @@ import time
 import uuid
 
 from django.db import connection, connections
+from django.http import JsonResponse
 from django.urls import path
 from rest_framework import permissions, status
 from rest_framework.response import Response
@@ -41,7 +42,8 @@ class TestApiView(APIView):
 class StoreCreateView(TestApiView):
     """A real write: creates a Store whose code is unique per call, so replays are visible.
 
-    Body: {"code": "...", "delay": seconds, "refuse": bool, "crash": bool, "drop": bool}.
+    Body: {"code": "...", "delay": seconds, "refuse": bool, "crash": bool, "drop": bool,
+    "pg_sleep": seconds (a statement that long after the write)}.
     """
 
     def post(self, request):
@@ -54,6 +56,9 @@ class StoreCreateView(TestApiView):
             code=f"{code}.{request.user.code}.{uuid.uuid4().hex[:8]}", name=code
         )
         time.sleep(float(request.data.get("delay", 0)))
+        if request.data.get("pg_sleep"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(%s)", [float(request.data["pg_sleep"])])
         if request.data.get("drop"):
             lose_database_session()
             Store.objects.count()
@@ -92,7 +97,19 @@ class DatabaseCountView(TestApiView):
         return Response({"stores": Store.objects.count()})
 
 
+def database_timeouts(request):
+    """The session's timeouts as the request's kind of work set them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+        )
+        statement, lock = cursor.fetchone()
+    return JsonResponse({"statement_timeout": statement, "lock_timeout": lock})
+
+
 urlpatterns = [
+    path("v2/reliability/timeouts", database_timeouts),
+    path("admin/reliability/timeouts", database_timeouts),
     path("v2/reliability/stores", StoreCreateView.as_view()),
     path("v2/reliability/ping", PingView.as_view()),
     path("v2/reliability/db-drop", DatabaseDropView.as_view()),

@@ -133,13 +133,17 @@ def test_unknown_coupon_series_answers_707(make_customer, till_client):
     assert not Request.objects.exists()
 
 
-def test_request_for_a_merged_victim_answers_8067(program, make_customer, till_client):
+def test_request_for_a_merged_victim_is_made_for_its_survivor_8069(
+    program, make_customer, till_client, till
+):
+    from customers.services import customer_merge
+
     survivor, victim = make_customer(), make_customer()
-    victim.merged_into = survivor
-    victim.save()
+    customer_merge(victim_id=victim.pk, survivor_id=survivor.pk, actor=till)
     response = till_client.post("/v2/requests", goodwill_body(victim), format="json")
-    assert errors_of(response) == [8067]
-    assert str(survivor.pk) in response.json()["errors"][0]["message"]
+    assert response.status_code == 200
+    assert [w["code"] for w in response.json()["warnings"]] == [8069]
+    assert Request.objects.get(pk=response.json()["createdId"]).customer_id == survivor.pk
 
 
 def test_mobile_reallocation_refusals(make_customer, till_client):

@@ -1,6 +1,6 @@
 import pytest
 
-from customers.models import Customer, CustomerMerge, Identifier
+from customers.models import CustomerMerge, Identifier
 from loyalty.models import Request, RequestStatus
 from tests.requests.conftest import errors_of
 
@@ -131,13 +131,15 @@ def test_merge_request_approved_merges(make_customer, till_client, supervisor_cl
     assert Identifier.objects.get(value="v@example.com").customer == survivor
 
 
-def test_merge_refusals(make_customer, till_client):
+def test_merge_refusals(make_customer, till_client, till):
+    from customers.services import customer_merge
+
     survivor, victim, third, fourth = (make_customer() for _ in range(4))
     assert errors_of(
         till_client.post("/v2/requests", merge_body(survivor, survivor.pk), format="json")
     ) == [9029]
     merged = make_customer()
-    Customer.objects.filter(pk=merged.pk).update(merged_into=third)
+    customer_merge(victim_id=merged.pk, survivor_id=third.pk, actor=till)
     assert errors_of(
         till_client.post("/v2/requests", merge_body(survivor, merged.pk), format="json")
     ) == [9027]

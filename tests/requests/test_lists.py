@@ -51,7 +51,7 @@ def test_queue_lists_oldest_pending_first_then_decided(
     today = timezone.localdate().isoformat()
     dated = till_client.get("/v2/requests", {"startDate": today, "endDate": today}).json()
     assert dated["pagination"]["total"] == 3
-    assert errors_of(till_client.get("/v2/requests", {"startDate": "yesterday"})) == [9030]
+    assert errors_of(till_client.get("/v2/requests", {"startDate": "yesterday"})) == [8112]
     assert errors_of(till_client.get("/v2/requests", {"limit": 1000})) == [8102]
 
 

@@ -312,29 +312,6 @@ def test_demo_till_sends_the_seed_sample_verbatim(customer):
     assert customer.subscription_log.filter(changed_by_till__code="demo.till").count() == 4
 
 
-def test_a_merge_chain_that_never_ends_answers_1109_and_writes_nothing(till_client, db):
-    from customers.models import Customer
-
-    # given: a victim whose merge chain is longer than the hops the service follows
-    chain = [Customer.objects.create() for _ in range(12)]
-    for victim, survivor in zip(chain, chain[1:], strict=False):
-        Customer.objects.filter(pk=victim.pk).update(merged_into=survivor)
-
-    # when
-    get = till_client.get(subscriptions_url(chain[0].pk))
-    post = till_client.post(
-        subscriptions_url(chain[0].pk),
-        {"subscriptions": [{"channel": "EMAIL", "priority": "BULK", "type": "OPTOUT"}]},
-        format="json",
-    )
-
-    # then
-    for response in (get, post):
-        assert response.status_code == 400
-        assert [error["code"] for error in response.json()["errors"]] == [1109]
-    assert row_counts() == (0, 0)
-
-
 def test_staff_need_the_subscription_permissions_of_the_admin(db, customer, django_user_model):
     from django.contrib.auth.models import Permission
     from rest_framework.test import APIClient

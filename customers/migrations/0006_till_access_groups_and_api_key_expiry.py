@@ -66,7 +66,7 @@ def create_groups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0004_covering_prefix_search_indexes"),
+        ("customers", "0005_registry_invariants"),
     ]
 
     operations = [
