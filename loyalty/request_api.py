@@ -489,7 +489,10 @@ class CustomerGoodwillRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page
         )
         return paginated_response(
-            [goodwill_item(r) for r in requests], page=page, total=total, warnings=warnings
+            [goodwill_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+            warnings=warnings,
         )
 
 
@@ -538,5 +541,8 @@ class CustomerChangeRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
         return paginated_response(
-            [change_item(r) for r in requests], page=page, total=total, warnings=warnings
+            [change_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+            warnings=warnings,
         )
