@@ -68,7 +68,7 @@ def test_every_route_has_an_entry():
 def test_a_route_without_an_entry_is_refused_at_run_time(rf):
     # given a view the matrix does not know
     class Match:
-        view_name = "no-such-entry"
+        url_name = view_name = "no-such-entry"
         route = "v2/nothing"
 
     request = rf.post("/v2/nothing")
