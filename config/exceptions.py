@@ -16,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from config.errors import DomainError, DomainErrors, status_item
+from config.masking import mask_text, request_can_view_pii
 from config.middleware import current_request_id
 
 logger = logging.getLogger("config.api")
@@ -50,6 +51,17 @@ def _validation_items(detail: Any, path: str = "") -> list[dict[str, Any]]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """The envelope of `exc`; its messages masked (config.masking) for a caller who may not
+    see identifiers in full: a refusal can quote the value it refused."""
+    response = _error_response(exc)
+    request = context.get("request")
+    if request is not None and not request_can_view_pii(request):
+        for item in response.data.get("errors", []):
+            item["message"] = mask_text(item["message"])
+    return response
+
+
+def _error_response(exc: Exception) -> Response:
     if isinstance(exc, DomainErrors):
         return error_response(exc.as_items(), exc.http_status)
     if isinstance(exc, DomainError):

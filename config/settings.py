@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -33,6 +35,12 @@ def _local_secret_key() -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+# The server key of till secrets' and API keys' hashes (config/credentials.py). Kept apart
+# from SECRET_KEY so that rotating that one leaves the tills working; by default derived
+# from it. Changing it invalidates every till secret and API key.
+CREDENTIAL_HASH_KEY = os.environ.get("CREDENTIAL_HASH_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"loyalty credential hash key", hashlib.sha256
+).hexdigest()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PORT = int(os.environ.get("PORT", "8000"))
@@ -52,6 +60,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "csp",
     "config",
     "customers",
     "loyalty",
@@ -73,6 +82,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # The access matrix (config/access.py) for the console and every non-API view.
+    "config.access.ConsoleAccessMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Idempotency-Key on /v2/ writes: after authentication/sessions, around the view.
     "config.idempotency.IdempotencyMiddleware",
 ]
@@ -205,6 +217,27 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from this origin only; the admin's own
+# scripts are static files, and its few inline styles (`style=` attributes in Django's
+# templates) need 'unsafe-inline' for styles only. No inline script runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Proxies in front of the app that append to X-Forwarded-For (the load balancer): the
+# client address of the throttles is the one they saw. 0: the socket's address.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0")) or None
 
 # --- REST API (Capillary Customer v2 conventions live in config/) ---
 REST_FRAMEWORK = {
@@ -213,18 +246,27 @@ REST_FRAMEWORK = {
         "config.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Who may call what: the access matrix (config/access.py), for every endpoint.
+    "DEFAULT_PERMISSION_CLASSES": ["config.access.MatrixPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.input_guard.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.TillRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Rate limits (config/throttling.py): a store's `throttle_rate` overrides the till default.
 TILL_THROTTLE_RATE = os.environ.get("TILL_THROTTLE_RATE", "1200/min")
 STAFF_THROTTLE_RATE = os.environ.get("STAFF_THROTTLE_RATE", "1200/min")
 ANON_THROTTLE_RATE = os.environ.get("ANON_THROTTLE_RATE", "300/min")
+# Failed till authentications (config/throttling.py): past this many in the window, the till
+# code, and the client address, answer 429 with Retry-After until the window ends, right
+# secret or not, so guessing stops there.
+AUTH_FAILURES_PER_TILL = os.environ.get("AUTH_FAILURES_PER_TILL", "20/5m")
+AUTH_FAILURES_PER_ADDRESS = os.environ.get("AUTH_FAILURES_PER_ADDRESS", "20/5m")
+# How often an API key's `last_used_at` is written (at most once in this many seconds).
+API_KEY_LAST_USED_EVERY = int(os.environ.get("API_KEY_LAST_USED_EVERY", "300"))
 # The edge guard (config/input_guard.py): what no /v2/ request may carry (README).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "20"))
@@ -239,7 +281,13 @@ SPECTACULAR_SETTINGS = {
         "Store-facing API compatible with Capillary's Customer v2 API. Every error answers "
         '`{"errors":[{"status":false,"code":N,"message":"…"}],"warnings":[]}` with an HTTP 4xx '
         "status and a code from the status-code registry. Tills authenticate with HTTP Basic "
-        "(till code and secret) or `Authorization: Bearer <api key>`. Writes (POST/PUT/PATCH) "
+        "(till code and secret, or the secret's MD5 hex digest as Capillary sends it) or "
+        "`Authorization: Bearer <api key>`; what a till may call is its access group's "
+        "(read-only, customer read/write, loyalty write, requests raise, POS), a key's "
+        "scope may narrow it, and a refusal answers 403 (1044 for customer reads, 9021 for "
+        "requests). Past 20 failed authentications in 5 minutes for a till code or a client "
+        "address, both answer 429 with `Retry-After`, right secret or not. Staff without "
+        "`customers.view_pii` see identifiers, and values in messages, masked. Writes (POST/PUT/PATCH) "
         "accept an optional `Idempotency-Key` header: a retry with the same key and body "
         "replays the first response (header `Idempotent-Replayed: true`), the same key with "
         "a different body answers 422. Each till is rate limited (429 with `Retry-After`).\n\n"
@@ -276,7 +324,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/v2",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_PERMISSIONS": ["config.access.MatrixPermission"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

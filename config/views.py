@@ -7,7 +7,6 @@ import sys
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpResponse, JsonResponse
-from rest_framework import permissions
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
@@ -31,8 +30,7 @@ def healthz(request):
 class UnknownRouteView(APIView):
     """Any path under /v2/ that no endpoint claims: 404 in the envelope."""
 
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list = []  # config.access: PUBLIC
     schema = None
 
     def initial(self, request, *args, **kwargs):

@@ -7,12 +7,13 @@ from customers.models import (
     SourceAccount,
     Store,
     Till,
+    TillAccessGroup,
 )
 
 
 class TillInline(admin.TabularInline):
     model = Till
-    fields = ["code", "name", "is_active"]
+    fields = ["code", "name", "access_group", "is_active"]
     extra = 0
     show_change_link = True
 
@@ -24,10 +25,23 @@ class StoreAdmin(admin.ModelAdmin):
     inlines = [TillInline]
 
 
+@admin.register(TillAccessGroup)
+class TillAccessGroupAdmin(admin.ModelAdmin):
+    """Capillary's access groups: what a till may do per resource (config.access.API)."""
+
+    list_display = ["name", "code", "customer", "loyalty", "request", "till_count"]
+    search_fields = ["name", "code"]
+
+    @admin.display(description="tills")
+    def till_count(self, group: TillAccessGroup) -> int:
+        return group.tills.count()
+
+
 @admin.register(Till)
 class TillAdmin(admin.ModelAdmin):
-    list_display = ["code", "store", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["code", "store", "access_group", "is_active", "created_at"]
+    list_filter = ["is_active", "access_group"]
+    list_select_related = ["store", "access_group"]
     search_fields = ["code", "name"]
     exclude = ["secret_hash"]
     actions = ["issue_api_key"]
@@ -45,8 +59,20 @@ class TillAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "till", "user", "name", "created_at", "revoked_at"]
-    readonly_fields = ["prefix", "key_hash", "till", "user", "created_at"]
+    list_display = [
+        "prefix",
+        "till",
+        "user",
+        "name",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_select_related = ["till", "user", "scope"]
+    fields = list_display  # never the hash
+    readonly_fields = ["prefix", "till", "user", "created_at", "last_used_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):

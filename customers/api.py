@@ -1,9 +1,9 @@
 """The Customer v2 endpoints: thin views over `customers.services` and `customers.selectors`.
 
-Who sees what: tills (trusted store systems) read identifiers in full. Staff users read
-with `customers.view_customer`, write with `customers.change_customer`, and see
-identifier and channel values masked (`*******1234`) unless they hold `customers.view_pii`;
-asking for full values (`pii=full`) without it answers 1044.
+Who may call what: `config.access.API`. Who sees what (`config.masking`): tills (trusted
+store systems) read identifiers in full; staff see identifier and channel values masked
+(`••••••••1234`) unless they hold `customers.view_pii`; asking for full values
+(`pii=full`) without it answers 1044.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from pathlib import Path
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
+from config.masking import request_can_view_pii
 from config.pagination import page_from_params, paginated_response
 from customers import selectors, services
-from customers.models import Till
 
 _SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -33,24 +33,10 @@ def _sample(name: str) -> dict:
         return {}
 
 
-class CustomerApiPermission(permissions.BasePermission):
-    """Tills: every customer endpoint. Staff: view / change permissions of `Customer`."""
-
-    def has_permission(self, request, view) -> bool:
-        principal = request.user
-        if isinstance(principal, Till):
-            return True
-        if principal is None or not principal.is_authenticated:
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return principal.has_perm("customers.view_customer")
-        return principal.has_perm("customers.change_customer")
-
-
 def mask_pii(request) -> bool:
-    """Whether identifier values are masked for this caller (1044 if full ones are asked)."""
-    principal = request.user
-    if isinstance(principal, Till) or principal.has_perm("customers.view_pii"):
+    """Whether identifier values are masked for this caller (`config.masking`; 1044 if
+    full ones are asked without the right to see them)."""
+    if request_can_view_pii(request):
         return False
     if request.query_params.get("pii", "").lower() == "full":
         raise DomainError(1044)
@@ -162,7 +148,7 @@ _ENROLLMENTS = (
 )
 _ACCESS = (
     "Tills see identifiers in full (trusted store systems); staff without "
-    "`customers.view_pii` see them masked (`*******1234`), and 1044 when asking `pii=full`."
+    "`customers.view_pii` see them masked (`••••••••1234`), and 1044 when asking `pii=full`."
 )
 
 
@@ -186,7 +172,6 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
 
 
 class CustomersView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -244,7 +229,6 @@ class CustomersView(APIView):
 
 
 class CustomerSearchView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -294,7 +278,6 @@ _LOOKUP_CODES = (
 
 
 class CustomerLookupView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -341,7 +324,6 @@ class CustomerLookupView(APIView):
 
 
 class CustomerLookupDetailsView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -402,7 +384,6 @@ _STATUS_DESCRIPTION = (
 
 
 class CustomerLookupStatusView(_StatusMixin, APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -420,7 +401,6 @@ class CustomerLookupStatusView(_StatusMixin, APIView):
 
 
 class CustomerStatusView(_StatusMixin, APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -435,7 +415,6 @@ class CustomerStatusView(_StatusMixin, APIView):
 
 
 class CustomerDetailView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(
@@ -514,7 +493,6 @@ class CustomerDetailView(APIView):
 
 
 class CustomerChangeIdentifierView(APIView):
-    permission_classes = [CustomerApiPermission]
     input_rules = CUSTOMER_INPUT
 
     @extend_schema(

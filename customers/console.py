@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from config.masking import mask_text, request_can_view_pii
 from customers import console_display, console_edit, console_roles, console_search, registry
 from customers.models import (
     CommChannel,
@@ -76,7 +77,7 @@ class CustomerChangeList(ChangeList):
         super().get_results(request)
         customers = list(self.result_list)
         self.result_list = customers
-        can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
+        can_view_pii = request_can_view_pii(request)
         loaded = {
             key: column.load(customers=customers) for key, column in registry.changelist_columns
         }
@@ -281,7 +282,7 @@ def single_view_context(*, customer_id: int, request) -> dict | None:
     )
     if customer is None:
         return None
-    can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
+    can_view_pii = request_can_view_pii(request)
     profiles = list(
         SourceProfile.objects.filter(customer=customer)
         .select_related("account")
@@ -381,7 +382,9 @@ def audit_trail(*, customer: Customer, can_view_pii: bool, limit: int = AUDIT_RO
             if field in _QUIET_FIELDS or (event["label"] == "insert" and new in (None, "", {})):
                 continue
             if field in _PII_FIELDS and not can_view_pii:
-                old, new = (console_display.mask_value("", str(v)) if v else v for v in (old, new))
+                # The one rule (config.masking), as a pair a reader can tell apart.
+                old_shown, new_shown = console_display.mask_pair("", old or "", new or "")
+                old, new = old_shown if old else old, new_shown if new else new
             changes.append({"field": field, "old": old, "new": new})
         rows.append(
             {
@@ -394,6 +397,12 @@ def audit_trail(*, customer: Customer, can_view_pii: bool, limit: int = AUDIT_RO
             }
         )
     for _, load in registry.audit_trail_entries:
-        rows += load(customer=customer, limit=limit)
+        entries = load(customer=customer, limit=limit)
+        if not can_view_pii:  # other apps' rows carry free text (a request's reason)
+            for change in (change for row in entries for change in row["changes"]):
+                for side in ("old", "new"):
+                    if isinstance(change[side], str):
+                        change[side] = mask_text(change[side])
+        rows += entries
     rows.sort(key=lambda row: row["at"], reverse=True)
     return rows[:limit]

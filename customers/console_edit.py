@@ -14,6 +14,7 @@ from django.urls import path, reverse
 
 from config import codes
 from config.errors import DomainError, status_item
+from config.masking import request_can_view_pii
 from customers import console_display
 from customers.models import (
     CommChannel,
@@ -303,7 +304,7 @@ def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
         initial=initial,
         custom_fields=custom_fields,
         channels=channels,
-        can_view_pii=request.user.has_perm(console_display.PII_PERMISSION),
+        can_view_pii=request_can_view_pii(request),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,5 +1,5 @@
-"""The roles page of the staff console: what each staff group may do, read from the
-permissions the groups hold (the demo loaders and migrations of each app grant them)."""
+"""The roles page of the staff console: what each staff group and till access group may
+do, read from the permissions the groups hold and the access matrix (config.access)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 from django.urls import path
+
+from config import access
+from customers.models import TillAccessGroup
 
 # What an agent asks about a role first: (label, codename prefix, codename suffix). The
 # request permissions are one per family (`make_goodwill_request`, `check_retro_request`…),
@@ -37,13 +40,44 @@ def _capability(held: set[str], prefix: str, suffix: str) -> str:
     return ", ".join(families)
 
 
-# How each demo role is meant to work (issue 7 / customers.demo).
-ROLE_PURPOSE = {
-    "agent": "Maker: finds customers, edits profiles, raises requests; identifiers masked.",
-    "senior agent": "Maker with PII: as an agent, and sees identifiers in full.",
-    "supervisor": "Checker with PII: decides requests raised by others (four eyes).",
-    "auditor": "Read-only: reads customers, requests and the audit trail.",
-}
+# How each role is meant to work (config.access.STAFF_ROLES, loaded by customers.demo).
+ROLE_PURPOSE = {role: spec["purpose"] for role, spec in access.STAFF_ROLES.items()}
+
+
+def matrix_context(groups: list[Group], held_by_group: dict[int, set[str]]) -> dict:
+    """The access matrix (config.access) as a table: every API endpoint and console page
+    (the models' standard pages follow the permissions listed per role), and for each
+    till access group, staff group and a superuser whether it may call it."""
+    till_groups = list(TillAccessGroup.objects.order_by("pk"))
+    columns = (
+        ["anonymous"]
+        + [f"till: {group.name}" for group in till_groups]
+        + [f"staff: {group.name}" for group in groups]
+        + ["superuser"]
+    )
+    rows = []
+    for section, entries in (("API", access.API), ("Console", access.CONSOLE)):
+        for key, methods in entries.items():
+            for method, rule in methods.items():
+                cells = [rule.anonymous]
+                cells += [rule.anonymous or access.group_allows(rule, g) for g in till_groups]
+                cells += [
+                    rule.anonymous
+                    or access.staff_allows(rule, held_by_group[g.pk].__contains__, is_staff=True)
+                    for g in groups
+                ]
+                cells.append(rule.anonymous or bool(rule.staff))
+                refusal = "" if rule.anonymous else str(rule.refusal)
+                rows.append(
+                    {
+                        "section": section,
+                        "route": key.removeprefix("admin:").removeprefix("route:"),
+                        "method": method,
+                        "cells": cells,
+                        "refusal": refusal if section == "API" else "403 page",
+                    }
+                )
+    return {"matrix_columns": columns, "matrix_rows": rows, "till_groups": till_groups}
 
 
 def roles_context() -> dict:
@@ -61,8 +95,9 @@ def roles_context() -> dict:
         .order_by("name")
     )
     rows = []
+    held_by_group = {}
     for group in groups:
-        held = {
+        held = held_by_group[group.pk] = {
             f"{permission.content_type.app_label}.{permission.codename}"
             for permission in group.permissions.all()
         }
@@ -79,7 +114,11 @@ def roles_context() -> dict:
                 "permissions_by_app": sorted(by_app.items()),
             }
         )
-    return {"roles": rows, "capabilities": [label for label, _, _ in CAPABILITIES]}
+    return {
+        "roles": rows,
+        "capabilities": [label for label, _, _ in CAPABILITIES],
+        **matrix_context(groups, held_by_group),
+    }
 
 
 class RolesGroupAdmin(GroupAdmin):

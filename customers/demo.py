@@ -7,9 +7,18 @@ import random
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from customers.models import Store, Till
+from config.access import STAFF_ROLES
+from customers.models import Store, Till, access_group_built_in
 
 DEMO_TILLS = {"demo.till": "demo-secret", "bukl.till": "bukl-secret"}
+# One till of each other access group (migration customers 0006): what each may call is on
+# the roles page (/admin/auth/group/roles/). demo.till and bukl.till are POS tills.
+DEMO_GROUP_TILLS = {
+    "readonly.till": ("read_only", "readonly-secret"),
+    "crm.till": ("customer_write", "crm-secret"),
+    "billing.till": ("loyalty_write", "billing-secret"),
+    "desk.till": ("requests_raise", "desk-secret"),
+}
 
 # Role groups; each app's demo loader adds its own permissions to them.
 ROLE_AGENT = "agent"
@@ -37,11 +46,34 @@ def load_org(*, stdout) -> None:
         if created or not till.secret_hash:
             till.set_secret(secret)
             till.save(update_fields=["secret_hash"])
+    for code, (group_code, secret) in DEMO_GROUP_TILLS.items():
+        group = access_group_built_in(group_code)
+        till, created = Till.objects.get_or_create(
+            code=code, defaults={"store": store, "name": group.name, "access_group": group}
+        )
+        if created:
+            till.set_secret(secret)
+            till.save(update_fields=["secret_hash"])
+
+
+def grant_roles() -> None:
+    """The role groups with the permissions `config.access.STAFF_ROLES` gives them."""
+    for role, spec in STAFF_ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [name.split(".") for name in spec["permissions"]]
+        apps_of = {app for app, _ in wanted}
+        permissions = [
+            permission
+            for permission in Permission.objects.filter(
+                content_type__app_label__in=apps_of
+            ).select_related("content_type")
+            if [permission.content_type.app_label, permission.codename] in wanted
+        ]
+        group.permissions.add(*permissions)
 
 
 def load_staff(*, stdout) -> None:
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
+    grant_roles()
     User = get_user_model()
     for username, (password, groups, superuser) in DEMO_USERS.items():
         user, created = User.objects.get_or_create(
@@ -80,12 +112,6 @@ DEMO_EXTENDED_FIELDS = [
     ("ethnicity", "string", []),
     ("religion", "string", []),
 ]
-ROLE_CUSTOMER_PERMISSIONS = {
-    ROLE_AGENT: ["view_customer", "change_customer"],
-    ROLE_SENIOR_AGENT: ["view_customer", "change_customer", "view_pii"],
-    ROLE_SUPERVISOR: ["view_customer", "change_customer", "view_pii"],
-    ROLE_AUDITOR: ["view_customer"],
-}
 DEMO_CUSTOMER_COUNT = 200
 DEMO_MERGED_PAIRS = [(10, 11), (40, 41), (90, 91)]  # (survivor, victim) by demo index
 DEMO_FRAUD_INDEX = 7
@@ -204,11 +230,6 @@ def load_customers(*, stdout) -> None:
     for name, data_type, allowed in DEMO_EXTENDED_FIELDS:
         ExtendedFieldDefinition.objects.get_or_create(
             name=name, defaults={"data_type": data_type, "allowed_values": allowed}
-        )
-    for role, codenames in ROLE_CUSTOMER_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="customers", codename__in=codenames)
         )
 
     till = Till.objects.get(code="demo.till")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import OpClass
@@ -16,6 +14,9 @@ from django.db import models
 from django.db.models import Deferrable, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from config.access import Level, Resource
+from config.credentials import api_key_hash, till_secret_hash
 
 # --- Who is calling -------------------------------------------------------------------
 
@@ -31,6 +32,69 @@ class Store(models.Model):
         return self.code
 
 
+class AccessLevel(models.IntegerChoices):
+    NONE = Level.NONE, "none"
+    READ = Level.READ, "read"
+    WRITE = Level.WRITE, "read and write"
+
+
+class TillAccessGroup(models.Model):
+    """What a till may do, per API resource (Capillary's access groups): none, read (GET)
+    or read and write. The endpoints' resources are declared in `config.access.API`."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    customer = models.PositiveSmallIntegerField(
+        choices=AccessLevel.choices,
+        default=AccessLevel.READ,
+        help_text="Customers: register, look up, read, update, change identifiers, status, "
+        "subscriptions.",
+    )
+    loyalty = models.PositiveSmallIntegerField(
+        choices=AccessLevel.choices,
+        default=AccessLevel.READ,
+        help_text="Loyalty: points, ledger, coupons, bills; writing adds bills and transfers points.",
+    )
+    request = models.PositiveSmallIntegerField(
+        choices=AccessLevel.choices,
+        default=AccessLevel.READ,
+        help_text="Requests: read them; writing raises goodwill, retro and change requests.",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level(self, resource: Resource) -> Level:
+        return Level(getattr(self, resource.value))
+
+
+# The built-in groups (made by migration customers 0006, again here when missing): code,
+# name, customer, loyalty, request levels. A till saved without a group gets POS, what
+# every till could do before groups existed.
+POS_ACCESS_GROUP = "pos"
+BUILT_IN_ACCESS_GROUPS = {
+    "read_only": ("Read only", Level.READ, Level.READ, Level.READ),
+    "customer_write": ("Customer read/write", Level.WRITE, Level.READ, Level.READ),
+    "loyalty_write": ("Loyalty write", Level.READ, Level.WRITE, Level.READ),
+    "requests_raise": ("Requests raise", Level.READ, Level.READ, Level.WRITE),
+    POS_ACCESS_GROUP: ("POS (full access)", Level.WRITE, Level.WRITE, Level.WRITE),
+}
+
+
+def access_group_built_in(code: str) -> TillAccessGroup:
+    name, customer, loyalty, request = BUILT_IN_ACCESS_GROUPS[code]
+    group, _ = TillAccessGroup.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "customer": customer, "loyalty": loyalty, "request": request},
+    )
+    return group
+
+
+def default_access_group() -> int:
+    return access_group_built_in(POS_ACCESS_GROUP).pk
+
+
 class Till(models.Model):
     """A point-of-sale till (or an integration) calling the API."""
 
@@ -40,6 +104,12 @@ class Till(models.Model):
     secret_hash = models.CharField(max_length=256, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    access_group = models.ForeignKey(
+        TillAccessGroup,
+        on_delete=models.PROTECT,
+        related_name="tills",
+        help_text="What the till may call (Customers › Till access groups).",
+    )
 
     # DRF treats the authenticated principal like a user.
     is_authenticated = True
@@ -49,24 +119,42 @@ class Till(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def save(self, *args, **kwargs) -> None:
+        if self.access_group_id is None:  # made in code without a group: a POS till
+            self.access_group_id = default_access_group()
+        super().save(*args, **kwargs)
+
     def set_secret(self, raw_secret: str) -> None:
-        self.secret_hash = make_password(raw_secret)
+        self.secret_hash = till_secret_hash(raw_secret)
 
     def has_perm(self, perm: str, obj=None) -> bool:  # tills hold no staff permissions
         return False
 
 
 class ApiKey(models.Model):
-    """A bearer key of a till or a staff user: shown once, stored as a SHA-256 digest."""
+    """A bearer key of a till or a staff user: shown once, stored as a keyed hash
+    (`config.credentials`). A till's key may do what its till's access group allows,
+    narrowed by `scope` when one is set."""
 
     prefix = models.CharField(max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64)
+    key_hash = models.CharField(max_length=128)
     till = models.ForeignKey(Till, null=True, blank=True, on_delete=models.CASCADE)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
     name = models.CharField(max_length=200, blank=True)
+    scope = models.ForeignKey(
+        TillAccessGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Narrows the key to this group's levels (never widens its till's). Empty: "
+        "the till's group (or the user's permissions).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -84,16 +172,26 @@ class ApiKey(models.Model):
         return f"{self.prefix}… ({self.till or self.user})"
 
     @classmethod
-    def issue(cls, *, till: Till | None = None, user=None, name: str = "") -> tuple[ApiKey, str]:
+    def issue(
+        cls,
+        *,
+        till: Till | None = None,
+        user=None,
+        name: str = "",
+        scope: TillAccessGroup | None = None,
+        expires_at=None,
+    ) -> tuple[ApiKey, str]:
         """Create a key and return it with its raw value, which is not stored."""
         prefix = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         api_key = cls.objects.create(
             prefix=prefix,
-            key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+            key_hash=api_key_hash(secret),
             till=till,
             user=user,
             name=name,
+            scope=scope,
+            expires_at=expires_at,
         )
         return api_key, f"{prefix}.{secret}"
 

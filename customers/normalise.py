@@ -208,11 +208,3 @@ def search_prefix(q: str) -> str:
     if re.fullmatch(r"\+?[\d\s\-().]+", text) and any(ch.isdigit() for ch in text):
         return re.sub(r"\D", "", text)
     return text
-
-
-def mask(value: str) -> str:
-    """`*******1234`: the last four characters, the rest starred (PII for staff without
-    `customers.view_pii`)."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Q
 
 from config.errors import DomainError, Warnings
+from config.masking import mask
 from config.rows import BIGINT_MAX, by_pk, columns, instances, table
 from customers.models import (
     MULTI_ACCOUNT_SOURCES,
@@ -26,7 +27,6 @@ from customers.models import (
 from customers.normalise import (
     InvalidIdentifier,
     identifier_type,
-    mask,
     normalise_identifier,
     search_prefix,
 )
@@ -382,7 +382,7 @@ def customer_search(
         ]
         for identifier in identifiers:
             if mask_pii:
-                identifier["idValue"] = mask(identifier["idValue"])
+                identifier["idValue"] = mask(identifier["idType"], identifier["idValue"])
             matched.append(identifier)
         results.append({"userId": customer_id, "matchedIdentifiers": matched, "profiles": profiles})
     return results, total
@@ -634,8 +634,8 @@ def _detail_bodies(
     parts: list[DetailColumn],
     mask_pii: bool,
 ) -> dict[int, dict[str, Any]]:
-    def shown(value: str) -> str:
-        return mask(value) if mask_pii else value
+    def shown(kind: str, value: str) -> str:
+        return mask(kind, value) if mask_pii else value
 
     bodies: dict[int, dict[str, Any]] = {}
     for customer in customers:
@@ -649,13 +649,13 @@ def _detail_bodies(
                     "attribution": _attribution(profile, "p_", full=True),
                     "fields": dict(profile["custom_fields"]),
                     "identifiers": [
-                        {"type": i["type"], "value": shown(i["value"])}
+                        {"type": i["type"], "value": shown(i["type"], i["value"])}
                         for i in profile["identifiers"]
                     ],
                     "commChannels": [
                         {
                             "type": c["type"],
-                            "value": shown(c["value"]),
+                            "value": shown(c["type"], c["value"]),
                             "primary": c["primary"],
                             "verified": c["verified"],
                             "meta": dict(c["meta"] or {}),

@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from config.errors import DomainError
+from config.masking import mask_text, request_can_view_pii, shown_text
 from customers import console_display, registry
 from customers.console_search import EstimatingPaginator
 from customers.models import (
@@ -144,8 +145,8 @@ def _failure_text(request: Request) -> str:
     """Why an approved request FAILED, in the console's words (the stored reason is the
     service's message, which the API answers)."""
     if not request.failure_code:
-        return request.failure_reason
-    plain = PLAIN_MESSAGES.get(request.failure_code) or request.failure_reason
+        return mask_text(request.failure_reason)
+    plain = PLAIN_MESSAGES.get(request.failure_code) or mask_text(request.failure_reason)
     return f"{plain} (code {request.failure_code})"
 
 
@@ -321,7 +322,6 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         return actions
 
     def changelist_view(self, request, extra_context=None):
-        self._can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
         status = request.GET.get("status") or RequestStatus.PENDING
         extra_context = {
             "title": "Request queue",
@@ -385,16 +385,17 @@ class RequestConsoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Value")
     def value(self, obj: Request):
-        return request_value(obj, can_view_pii=getattr(self, "_can_view_pii", False))
+        # Set per row by the page's ChangeList from its request: the ModelAdmin instance is
+        # shared by every request the process serves at once.
+        return request_value(obj, can_view_pii=getattr(obj, "console_pii", False))
 
     @admin.display(description="Reason")
     def reason_text(self, obj: Request):
         # Configured reasons are codes (POINTS_ISSUE): they may wrap after an underscore.
         if not obj.reason:
             return "–"
-        return format_html_join(
-            mark_safe("_<wbr>"), "{}", ((part,) for part in obj.reason.split("_"))
-        )
+        reason = shown_text(obj.reason, can_view_pii=getattr(obj, "console_pii", False))
+        return format_html_join(mark_safe("_<wbr>"), "{}", ((part,) for part in reason.split("_")))
 
     # --- bulk decisions -------------------------------------------------------------------
 
@@ -479,6 +480,12 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         from django.contrib.admin.views.main import ChangeList
 
         class QueueChangeList(ChangeList):
+            def get_results(self, request):
+                super().get_results(request)
+                can_view_pii = request_can_view_pii(request)
+                for result in self.result_list:
+                    result.console_pii = can_view_pii
+
             def url_for_result(self, result):
                 return reverse("admin:loyalty_request_page", args=[result.pk])
 
@@ -490,7 +497,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         obj = get_object_or_404(
             self.get_queryset(request).select_related("program", "other_customer"), pk=request_id
         )
-        can_view_pii = request.user.has_perm(console_display.PII_PERMISSION)
+        can_view_pii = request_can_view_pii(request)
         return TemplateResponse(
             request,
             "admin/loyalty/request/request_page.html",
@@ -500,6 +507,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                 "title": f"Request {obj.pk}: {obj.get_type_display()} / {obj.get_base_type_display()}",
                 "req": obj,
                 "value": request_value(obj, can_view_pii=can_view_pii),
+                "can_view_pii": can_view_pii,
                 "tone": STATUS_TONES.get(obj.status, "muted"),
                 "customer_name": console_display.display_name(list(obj.customer.profiles.all())),
                 "failure_text": _failure_text(obj),

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from customers.models import Customer, CustomerStatus, LoyaltyType, Store, Till
@@ -31,17 +30,6 @@ from loyalty.models import (
 from loyalty.models import Transaction as Bill
 
 DEFAULT_PROGRAM_ID = 1016
-DEMO_ROLE_PERMISSIONS = [
-    "view_program",
-    "view_tier",
-    "view_enrollment",
-    "view_ledgerentry",
-    "view_transaction",
-    "view_coupon",
-    "view_couponseries",
-    "view_pointstransfer",
-]
-DEMO_ROLES = ("agent", "senior agent", "supervisor", "auditor")
 NOT_INTERESTED_PREFIX = "DEMO-NI-"
 
 
@@ -104,13 +92,6 @@ def load_programs(*, stdout) -> None:
                     "validity_days": 730,
                 },
             )
-    for role in DEMO_ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="loyalty", codename__in=DEMO_ROLE_PERMISSIONS
-            )
-        )
     stdout.write(f"demo loyalty: programs {DEFAULT_PROGRAM_ID}, 1219, 1223 ready")
 
 

@@ -9,29 +9,19 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
+from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
-from config.principals import is_till
 from config.rows import BIGINT_MAX
 from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup, customer_resolve
 from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_selectors import RequestFilters
-
-CHECK_PERMISSIONS = [
-    request_services.permission_codename(request_type, "check")
-    for request_type in RequestType.values
-]
-READ_PERMISSIONS = CHECK_PERMISSIONS + [
-    "loyalty.view_request",
-    *(request_services.permission_codename(t, "make") for t in RequestType.values),
-]
 
 CODES_DOC = (
     " Codes: 9006 invalid type, 9008 invalid base type (or not one of the type's), 9022 not "
@@ -46,32 +36,6 @@ CODES_DOC = (
     "pending merge on the victim / survivor; 9021 (403) a staff maker without the type's "
     "make (or one-step) permission; 816 unknown customer."
 )
-
-
-class CanCheckRequests(BasePermission):
-    """Staff users holding a `check_<type>_request` permission (the same codenames the admin's
-    approve screens use); the type of each decided request is checked by the service."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user is None or is_till(user) or not getattr(user, "is_authenticated", False):
-            return False
-        if not any(user.has_perm(name) for name in CHECK_PERMISSIONS):
-            # A staff maker (an agent) trying to decide: the API's own code, not a bare 403.
-            raise DomainError(9021, x="check")
-        return True
-
-
-class CanReadRequests(BasePermission):
-    """Tills (they make requests and read them) and staff who make, check or view them."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user is None or not getattr(user, "is_authenticated", False):
-            return False
-        if is_till(user):
-            return True
-        return any(user.has_perm(name) for name in READ_PERMISSIONS)
 
 
 # --- Rendering ------------------------------------------------------------------------
@@ -140,7 +104,24 @@ def _number(value) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def request_item(request: Request) -> dict[str, Any]:
+# Payload keys holding a customer's identifier values: masked for callers who may not see
+# them (config.masking), the old and new values as a pair a reader can tell apart.
+def shown_payload(payload: dict[str, Any], *, can_view_pii: bool) -> dict[str, Any]:
+    if can_view_pii:
+        return payload
+    shown = dict(payload)
+    kind = str(payload.get("identifierType", ""))
+    if "oldValue" in shown or "newValue" in shown:
+        old, new = mask_pair(kind, payload.get("oldValue", ""), payload.get("newValue", ""))
+        for name, value in (("oldValue", old), ("newValue", new)):
+            if name in shown:
+                shown[name] = value
+    if "mobile" in shown:
+        shown["mobile"] = mask("mobile", str(shown["mobile"]))
+    return shown
+
+
+def request_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """One request as `GET /v2/requests` answers it: the seed's change-request fields plus
     the type, the payload and what the effect wrote."""
     body: dict[str, Any] = {"id": request.pk, "requestId": request.pk}
@@ -152,11 +133,11 @@ def request_item(request: Request) -> dict[str, Any]:
     )
     body.update(_attribution(request))
     body.update(
-        reason=request.reason,
-        comments=request.comments,
-        updatedComments=_updated_comments(request),
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
+        updatedComments=shown_text(_updated_comments(request), can_view_pii=can_view_pii),
         referenceId=request.reference_id,
-        payload=request.payload,
+        payload=shown_payload(request.payload, can_view_pii=can_view_pii),
         approvedValue=_number(request.approved_value),
         oneStep=request.one_step,
         autoApprove=request.auto_approved,
@@ -166,13 +147,13 @@ def request_item(request: Request) -> dict[str, Any]:
         mergeId=request.merge_id,
         ledgerEntryIds=[entry.pk for entry in getattr(request, "ledger_entries", [])],
         failureCode=request.failure_code,
-        failureReason=request.failure_reason or None,
+        failureReason=shown_text(request.failure_reason, can_view_pii=can_view_pii) or None,
         warnings=[],
     )
     return body
 
 
-def goodwill_item(request: Request) -> dict[str, Any]:
+def goodwill_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """A goodwill request in the shape of the seed's `goodwillRequest` sample."""
     body: dict[str, Any] = {"id": request.pk}
     body.update(_attribution(request))
@@ -181,19 +162,19 @@ def goodwill_item(request: Request) -> dict[str, Any]:
         requestId=request.pk,
         goodwillType=request.base_type,
         goodwillStatus=request.status,
-        comments=request.comments,
-        reason=request.reason,
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
     )
     if request.status == RequestStatus.APPROVED and request.approved_value is not None:
         body["approvedValue"] = str(_number(request.approved_value))
     updated = _updated_comments(request)
     if updated is not None:
-        body["updatedComments"] = updated
+        body["updatedComments"] = shown_text(updated, can_view_pii=can_view_pii)
     body["oneStep"] = request.one_step
     return body
 
 
-def change_item(request: Request) -> dict[str, Any]:
+def change_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     """A request in the shape of the seed's `retroRequest` (change requests) sample."""
     body: dict[str, Any] = {"id": request.pk, "status": request.status}
     body.update(_attribution(request))
@@ -201,12 +182,12 @@ def change_item(request: Request) -> dict[str, Any]:
         userId=request.customer_id,
         requestId=request.pk,
         baseType=request.base_type,
-        reason=request.reason,
-        comments=request.comments,
+        reason=shown_text(request.reason, can_view_pii=can_view_pii),
+        comments=shown_text(request.comments, can_view_pii=can_view_pii),
     )
     if request.bill_id is not None:
         body["transactionId"] = request.bill_id
-    payload = request.payload
+    payload = shown_payload(request.payload, can_view_pii=can_view_pii)
     for name in ("oldValue", "newValue", "victimId", "survivorId", "mobile", "fromCustomerId"):
         if name in payload:
             body[name] = payload[name]
@@ -319,11 +300,6 @@ LIST_PARAMETERS = [
 class RequestsView(APIView):
     input_rules = REQUEST_INPUT
 
-    def get_permissions(self):
-        if self.request.method == "PUT":
-            return [CanCheckRequests()]
-        return [CanReadRequests()]
-
     @extend_schema(
         operation_id="requests_list",
         summary="List requests (the checker's queue)",
@@ -353,7 +329,11 @@ class RequestsView(APIView):
             end=end,
         )
         requests, total = request_selectors.requests_queue(filters=filters, page=page)
-        return paginated_response([request_item(r) for r in requests], page=page, total=total)
+        return paginated_response(
+            [request_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+        )
 
     @extend_schema(
         operation_id="request_create",
@@ -455,7 +435,6 @@ class RequestsView(APIView):
 
 
 class RequestDetailView(APIView):
-    permission_classes = [CanReadRequests]
     input_rules = REQUEST_INPUT
 
     @extend_schema(
@@ -466,11 +445,11 @@ class RequestDetailView(APIView):
     )
     def get(self, request, request_id: str):
         found = request_selectors.request_get(request_id=request_id)
-        return Response({"data": request_item(found), "warnings": [], "errors": []})
+        item = request_item(found, can_view_pii=request_can_view_pii(request))
+        return Response({"data": item, "warnings": [], "errors": []})
 
 
 class CustomerGoodwillRequestsView(APIView):
-    permission_classes = [CanReadRequests]
     input_rules = REQUEST_INPUT
 
     @extend_schema(
@@ -510,12 +489,14 @@ class CustomerGoodwillRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page
         )
         return paginated_response(
-            [goodwill_item(r) for r in requests], page=page, total=total, warnings=warnings
+            [goodwill_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+            warnings=warnings,
         )
 
 
 class CustomerChangeRequestsView(APIView):
-    permission_classes = [CanReadRequests]
     input_rules = REQUEST_INPUT
 
     @extend_schema(
@@ -560,5 +541,8 @@ class CustomerChangeRequestsView(APIView):
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
         return paginated_response(
-            [change_item(r) for r in requests], page=page, total=total, warnings=warnings
+            [change_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
+            page=page,
+            total=total,
+            warnings=warnings,
         )

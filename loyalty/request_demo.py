@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -31,19 +30,6 @@ from loyalty.models import Transaction as Bill
 
 GOODWILL_REASONS = ["POINTS_ISSUE", "BILL_ISSUE", "SERVICE_RECOVERY"]
 REFERENCE_PREFIX = "DEMO-REQ-"
-FAMILIES = ("goodwill", "retro", "identifier_change")
-ROLE_PERMISSIONS = {
-    "agent": [f"make_{family}_request" for family in FAMILIES] + ["view_request"],
-    "senior agent": [f"make_{family}_request" for family in FAMILIES]
-    + ["make_erasure_request", "view_request"],
-    "supervisor": [f"make_{family}_request" for family in FAMILIES]
-    + [f"check_{family}_request" for family in FAMILIES]
-    + ["make_erasure_request", "check_erasure_request"]
-    + ["view_request", "view_requesttypeconfig"],
-    "auditor": ["view_request", "view_requesttypeconfig"],
-}
-
-
 def load_configuration() -> None:
     till = Till.objects.filter(code="demo.till").first()
     for request_type, base_types in (
@@ -81,14 +67,6 @@ def load_configuration() -> None:
             )
 
 
-def load_permissions() -> None:
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="loyalty", codename__in=codenames)
-        )
-
-
 def _free_value(type_: str, make) -> str:
     for n in range(1, 10_000):
         value = make(n)
@@ -109,7 +87,6 @@ def _identifier(customer: Customer, type_: str) -> Identifier | None:
 
 def load_requests(*, stdout) -> None:
     load_configuration()
-    load_permissions()
     User = get_user_model()
     agent = User.objects.filter(username="agent").first()
     supervisor = User.objects.filter(username="supervisor").first()

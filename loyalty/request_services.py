@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, Warnings
+from config.masking import mask, mask_pair, mask_text
 from config.transactions import atomic_with_retry
 from customers.audit import Actor, audit_context
 from customers.erasure import customer_erase, is_erased
@@ -689,10 +690,23 @@ def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
 
 
 def _describe(request: Request) -> str:
-    return (
+    """The notification's text. Its recipients (configured addresses, the maker) may not
+    see identifiers in full, so every value in it is masked (config.masking): the request
+    page in the console shows them to those who may."""
+    payload = dict(request.payload or {})
+    if "oldValue" in payload or "newValue" in payload:
+        payload["oldValue"], payload["newValue"] = mask_pair(
+            str(payload.get("identifierType", "")),
+            payload.get("oldValue", ""),
+            payload.get("newValue", ""),
+        )
+    if "mobile" in payload:
+        payload["mobile"] = mask("mobile", str(payload["mobile"]))
+    return mask_text(
         f"Request {request.pk}: {request.type} / {request.base_type} for customer "
         f"{request.customer_id}\nStatus: {request.status}\nReason: {request.reason}\n"
-        f"Comments: {request.comments}\nDetails: {request.payload}\n"
+        f"Comments: {request.comments}\nDetails: {payload}\n"
+        f"In the console: /admin/loyalty/request/{request.pk}/view/\n"
     )
 
 
@@ -709,9 +723,9 @@ def _notify_decided(request: Request, config: RequestTypeConfig) -> None:
     maker = request.requested_by_user
     if maker is not None and maker.email:
         recipients.append(maker.email)
-    body = _describe(request) + f"Decision comments: {request.decision_comments}\n"
+    body = _describe(request) + mask_text(f"Decision comments: {request.decision_comments}\n")
     if request.failure_reason:
-        body += f"Failure: {request.failure_reason}\n"
+        body += mask_text(f"Failure: {request.failure_reason}\n")
     _send_after_commit(f"Request {request.pk} {request.status}", body, recipients)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.masking import request_can_view_pii
 from customers.models import Customer
 from customers.registry import SingleViewSection
 from loyalty.request_selectors import single_view_requests
@@ -13,6 +14,8 @@ def load_section(*, customer: Customer, request=None) -> dict:
     return {
         "customer_requests": single_view_requests(customer_id=customer.pk, limit=ROWS_SHOWN),
         "customer_requests_limit": ROWS_SHOWN,
+        # reasons and comments are free text: masked without view_pii (config.masking)
+        "can_view_pii": request is not None and request_can_view_pii(request),
     }
 
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
-
-from customers.demo import ROLE_AUDITOR, ROLES
 from customers.models import Customer, Till
 from subscriptions.models import ChangeSource, Channel, Priority, SubscriptionLog
 from subscriptions.models import SubscriptionStatus as Status
 from subscriptions.services import SubscriptionChange, subscription_update
 
 DEMO_CUSTOMERS = 12
-VIEW_PERMISSIONS = ("view_subscription", "view_subscriptionlog", "view_subscriptionsettings")
-# Agents record the choices customers express at the desk or by phone; auditors only read.
-RECORD_PERMISSION = "change_subscription"
 
 # (reason, campaign id, changes) applied in turn to the first demo customers.
 DEMO_STORIES = [
@@ -45,19 +39,6 @@ DEMO_STORIES = [
 
 
 def load_subscriptions(*, stdout) -> None:
-    permissions = list(
-        Permission.objects.filter(
-            content_type__app_label="subscriptions", codename__in=VIEW_PERMISSIONS
-        )
-    )
-    record = Permission.objects.filter(
-        content_type__app_label="subscriptions", codename=RECORD_PERMISSION
-    ).first()
-    for group in Group.objects.filter(name__in=ROLES):
-        group.permissions.add(*permissions)
-        if record is not None and group.name != ROLE_AUDITOR:
-            group.permissions.add(record)
-
     if SubscriptionLog.objects.filter(source=ChangeSource.DEMO).exists():
         return  # already loaded
     till = Till.objects.filter(code="demo.till").first()

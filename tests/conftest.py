@@ -15,6 +15,8 @@ def pytest_configure(config):
     settings.TILL_THROTTLE_RATE = "100000/min"
     settings.STAFF_THROTTLE_RATE = "100000/min"
     settings.ANON_THROTTLE_RATE = "100000/min"
+    settings.AUTH_FAILURES_PER_TILL = "100000/min"
+    settings.AUTH_FAILURES_PER_ADDRESS = "100000/min"
     # The manifest storage needs `collectstatic`, which `make run` does and tests skip:
     # admin pages render with the plain storage, and live servers serve from the finders.
     settings.STORAGES = {
@@ -22,8 +24,8 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT = None
-    # Tills' secrets and staff passwords are hashed in almost every test; the production
-    # hasher is slow on purpose (0.3 s a hash here), which made it most of the suite's time.
+    # Staff passwords are hashed in many tests; the production hasher is slow on purpose
+    # (0.3 s a hash here). Till secrets use their own keyed fast hash (config/credentials.py).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -7,6 +7,7 @@ import logging
 from django import template
 from django.template.loader import render_to_string
 
+from config.masking import shown_text
 from customers import registry
 
 register = template.Library()
@@ -30,3 +31,10 @@ def console_dashboard(context) -> str:
     from django.utils.safestring import mark_safe
 
     return mark_safe("".join(parts))  # each part is a rendered (autoescaped) template
+
+
+@register.filter
+def pii_text(text: str, can_view_pii: bool) -> str:
+    """Free text (a reason, a comment) as the reader may see it: values masked without
+    `customers.view_pii` (config.masking), `{{ req.reason|pii_text:can_view_pii }}`."""
+    return shown_text(text or "", can_view_pii=bool(can_view_pii))

@@ -125,7 +125,14 @@ def test_docs_render_html_with_local_static_files_only(api_client):
     assert not re.search(r"""<script[^>]+src=["']https?://""", html)
     assert not re.search(r"""<link[^>]+href=["']https?://""", html)
     assert "cdn" not in html.lower()
-    assert all(src.startswith("/" + settings.STATIC_URL.strip("/")) for src in sources)
+    static = "/" + settings.STATIC_URL.strip("/")
+    # the start-up script is the page's own (`?script=`): no inline script, for the CSP
+    assert all(src.startswith(static) or src.startswith("/v2/docs/?") for src in sources)
+    assert "<script>" not in html
+    script = api_client.get("/v2/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
 
 
 # --- demo data ------------------------------------------------------------------------

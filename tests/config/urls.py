@@ -18,7 +18,14 @@ from config.pagination import page_from_params, paginated_response
 from customers.selectors import customer_get
 
 
-class WhoAmIView(APIView):
+class TestApiView(APIView):
+    """Test views have no entry in the access matrix (config.access): any caller with
+    credentials may call them."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class WhoAmIView(TestApiView):
     """The principal's till code or username (IsAuthenticated, the project default)."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -34,13 +41,13 @@ class WhoAmIView(APIView):
         )
 
 
-class DomainErrorView(APIView):
+class DomainErrorView(TestApiView):
     def get(self, request):
         params = {k: v for k, v in request.query_params.items() if k != "code"}
         raise DomainError(int(request.query_params.get("code", "618")), **params)
 
 
-class CustomerView(APIView):
+class CustomerView(TestApiView):
     def get(self, request, customer_id):
         customer = customer_get(customer_id=customer_id)
         return Response({"id": customer.pk})
@@ -71,13 +78,13 @@ class BasketInput(serializers.Serializer):
         return attrs
 
 
-class BasketView(APIView):
+class BasketView(TestApiView):
     def post(self, request):
         BasketInput(data=request.data).is_valid(raise_exception=True)
         return Response({})
 
 
-class EchoView(APIView):
+class EchoView(TestApiView):
     def post(self, request):
         serializer = EchoInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -89,34 +96,34 @@ class DenyAll(permissions.BasePermission):
         return False
 
 
-class ForbiddenView(APIView):
+class ForbiddenView(TestApiView):
     permission_classes = [permissions.IsAuthenticated, DenyAll]
 
     def get(self, request):
         return Response({})
 
 
-class DjangoForbiddenView(APIView):
+class DjangoForbiddenView(TestApiView):
     def get(self, request):
         raise DjangoPermissionDenied
 
 
-class CrashView(APIView):
+class CrashView(TestApiView):
     def get(self, request):
         raise RuntimeError("boom: secret internals")
 
 
-class DatabaseDownView(APIView):
+class DatabaseDownView(TestApiView):
     def get(self, request):
         raise OperationalError("connection refused")
 
 
-class DatabaseErrorView(APIView):
+class DatabaseErrorView(TestApiView):
     def get(self, request):
         raise DatabaseError("some database fault")
 
 
-class WarningsView(APIView):
+class WarningsView(TestApiView):
     def get(self, request):
         warnings = Warnings()
         warnings.add(8050)
@@ -125,7 +132,7 @@ class WarningsView(APIView):
         return Response({"data": [], "warnings": warnings, "errors": []})
 
 
-class PageView(APIView):
+class PageView(TestApiView):
     """47 numbered items paginated by limit/offset."""
 
     def get(self, request):
@@ -136,7 +143,7 @@ class PageView(APIView):
         )
 
 
-class StorePageView(APIView):
+class StorePageView(TestApiView):
     """Stores paginated straight from the database (the offset reaches PostgreSQL)."""
 
     def get(self, request):

@@ -605,9 +605,9 @@ def test_staff_without_view_pii_see_masked_values(
     customer_id = register(till_client, ("mobile", MOBILE)).json()["createdId"]
 
     masked = agent_client.get(f"/v2/customers/{customer_id}?source=ALL").json()
-    assert masked["profiles"][0]["identifiers"] == [{"type": "mobile", "value": "********2345"}]
+    assert masked["profiles"][0]["identifiers"] == [{"type": "mobile", "value": "••••••••2345"}]
     search = agent_client.get("/v2/customers/search?q=9198450").json()
-    assert search["data"][0]["matchedIdentifiers"][0]["idValue"] == "********2345"
+    assert search["data"][0]["matchedIdentifiers"][0]["idValue"] == "••••••••2345"
 
     full = pii_client.get(f"/v2/customers/{customer_id}?source=ALL&pii=full").json()
     assert full["profiles"][0]["identifiers"] == [{"type": "mobile", "value": MOBILE}]

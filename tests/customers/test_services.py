@@ -4,9 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from config.errors import DomainError, Warnings
+from config.masking import mask
 from customers import registry
 from customers.models import Customer, CustomerMerge, Identifier, SourceProfile
-from customers.normalise import as_bool, as_text, mask, normalise_identifier, search_prefix
+from customers.normalise import as_bool, as_text, normalise_identifier, search_prefix
 from customers.selectors import customer_audit_trail
 from customers.services import customer_merge, customer_register, customer_update
 from tests.customers.conftest import register_body
@@ -31,7 +32,7 @@ def test_normalise_identifier(type_, raw, stored):
 
 def test_small_helpers():
     assert as_text(12.0) == "12" and as_bool("true") and not as_bool("false")
-    assert mask("919845012345") == "********2345"
+    assert mask("mobile", "919845012345") == "••••••••2345"
     assert search_prefix("+91 98450") == "9198450" and search_prefix("Tom") == "tom"
 
 

@@ -1,4 +1,6 @@
+import io
 import json
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -6,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from config.log_filters import PiiMaskingFilter
 from tests.conftest import basic_auth
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -49,6 +52,22 @@ def other_till_client(other_till):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=basic_auth("other.till", "other-secret"))
     return client
+
+
+@pytest.fixture
+def console_log():
+    """What the configured console handler writes (the real LOGGING, swapped stream)."""
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, PiiMaskingFilter) for f in h.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)
 
 
 @pytest.fixture

@@ -32,7 +32,14 @@ def lose_database_session() -> None:
         killer.close()
 
 
-class StoreCreateView(APIView):
+class TestApiView(APIView):
+    """Test views have no entry in the access matrix (config.access): any caller with
+    credentials may call them."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class StoreCreateView(TestApiView):
     """A real write: creates a Store whose code is unique per call, so replays are visible.
 
     Body: {"code": "...", "delay": seconds, "refuse": bool, "crash": bool, "drop": bool,
@@ -63,13 +70,13 @@ class StoreCreateView(APIView):
         return self.post(request)
 
 
-class PingView(APIView):
+class PingView(TestApiView):
     def get(self, request):
         logger.info("ping from %s", request.query_params.get("who", "-"))
         return Response({"ok": True})
 
 
-class DatabaseDropView(APIView):
+class DatabaseDropView(TestApiView):
     """Reads, loses its database session (terminated from a second connection), reads again."""
 
     permission_classes = [permissions.AllowAny]
@@ -81,7 +88,7 @@ class DatabaseDropView(APIView):
         return Response({"survived": True})
 
 
-class DatabaseCountView(APIView):
+class DatabaseCountView(TestApiView):
     permission_classes = [permissions.AllowAny]
 
     def get(self, request):
@@ -90,14 +97,24 @@ class DatabaseCountView(APIView):
         return Response({"stores": Store.objects.count()})
 
 
-def database_timeouts(request):
-    """The session's timeouts as the request's kind of work set them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
-        )
-        statement, lock = cursor.fetchone()
-    return JsonResponse({"statement_timeout": statement, "lock_timeout": lock})
+class DatabaseTimeoutsView(TestApiView):
+    """The session's timeouts as the request's kind of work set them (an API view, so the
+    access matrix leaves it to its own permission: the console's middleware refuses a
+    plain view it has no entry for)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+            )
+            statement, lock = cursor.fetchone()
+        return JsonResponse({"statement_timeout": statement, "lock_timeout": lock})
+
+
+database_timeouts = DatabaseTimeoutsView.as_view()
 
 
 urlpatterns = [

@@ -174,6 +174,8 @@ def test_demo_loader_is_idempotent_and_waits_for_customers(till, db):
     assert written > 0
     assert SubscriptionLog.objects.count() == written
     assert SubscriptionLog.objects.filter(reason__icontains="unsubscribe").exists()
+    # The roles' rights come from config.access.STAFF_ROLES, granted by the staff loader.
+    registry.demo_loaders.get("staff")(stdout=io.StringIO())
     auditor = Group.objects.get(name="auditor")
     assert auditor.permissions.filter(codename="view_subscriptionlog").exists()
     assert not auditor.permissions.filter(codename="change_subscription").exists()
