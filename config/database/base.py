@@ -17,6 +17,7 @@ of the request's (query-count assertions do not see them).
 from __future__ import annotations
 
 import psycopg
+from django.db import OperationalError
 from django.db.backends.postgresql import base as postgresql
 from psycopg.connection import _WAIT_INTERVAL
 
@@ -88,7 +89,18 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         if self.get_autocommit():
             if pooled() or kind == self.session_kind:
                 return  # behind a pooler, statements outside a transaction: the role's
-            self._execute(_SET_SESSION, limits.statement_ms, limits.lock_ms, limits.idle_session_ms)
+            try:
+                self._execute(
+                    _SET_SESSION, limits.statement_ms, limits.lock_ms, limits.idle_session_ms
+                )
+            except OperationalError:
+                if self.in_atomic_block or not self._closed_by_server():
+                    raise
+                # The server ended this idle session (idle_session_timeout) while the
+                # process was not serving a request: nothing of it is lost, open another.
+                self.close()
+                self.connect()  # init_connection_state sets this kind again
+                return
             self.session_kind = kind
             return
         in_effect = self.session_kind
@@ -98,6 +110,9 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             # (Undone if a savepoint made after it rolls back; the session's kind holds then.)
             self._execute(_SET_LOCAL, limits.statement_ms, limits.lock_ms)
             self._transaction_kind = (self._transactions, kind)
+
+    def _closed_by_server(self) -> bool:
+        return self.connection is None or self.connection.closed or self.connection.broken
 
     def _execute(self, sql: str, *milliseconds: int) -> None:
         with self.wrap_database_errors:

@@ -128,3 +128,28 @@ def test_behind_a_transaction_pooler_timeouts_are_set_per_transaction_only(fresh
     # the session keeps the server's (the role's) default: nothing leaks to the next client
     assert session_default == after == "0"
     assert inside == "1h"  # the batch kind's, for this transaction alone
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DB_IDLE_SESSION_TIMEOUT_MS=300)
+def test_a_session_the_server_ended_while_idle_is_replaced_on_its_next_use(fresh_connection):
+    from config.database import work
+    from customers.models import Store
+
+    # given a connection that served the store API (whose sessions end when idle) ...
+    token = work._kind.set(WorkKind.API)
+    try:
+        assert Store.objects.count() == 0
+    finally:
+        work._kind.reset(token)
+    first = connection.connection
+    # ... left idle past the idle-session timeout, so the server ended it
+    time.sleep(1.0)
+    # when the process uses it again outside a request (a command, the bench runner)
+    Store.objects.create(code="after.idle")
+    # then a new session serves it, with the batch timeouts, and nothing failed
+    assert connection.connection is not first
+    assert Store.objects.filter(code="after.idle").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone() == ("1h",)
