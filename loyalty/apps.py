@@ -7,10 +7,10 @@ class LoyaltyConfig(AppConfig):
 
     def ready(self) -> None:
         from customers import registry
-        from loyalty import console, demo, selectors, services
+        from loyalty import console, demo, registration, selectors, services
 
-        registry.registration_steps.register("loyalty", services.enrollments_from_payload)
-        registry.update_steps.register("loyalty", services.enrollments_from_payload)
+        registry.registration_steps.register("loyalty", registration.enrollments_from_payload)
+        registry.update_steps.register("loyalty", registration.enrollments_from_payload)
         registry.detail_embeds.register("points", selectors.EMBED_POINTS)
         registry.detail_embeds.register("mlp", selectors.EMBED_MLP)
         registry.detail_parts.register("lifetime purchases", selectors.LIFETIME_PURCHASES)

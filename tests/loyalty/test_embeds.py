@@ -3,7 +3,7 @@ from pathlib import Path
 
 from customers import registry
 from customers.selectors import SourceRef, customer_get_details
-from loyalty import services
+from loyalty import registration, services
 from loyalty.models import LedgerKind, Program, Tier
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -18,7 +18,7 @@ def test_embeds_are_registered():
     assert registry.detail_embeds.get("points") is not None
     assert registry.detail_embeds.get("mlp") is not None
     assert registry.merge_steps.get("loyalty") is services.enrollments_merge
-    assert registry.registration_steps.get("loyalty") is services.enrollments_from_payload
+    assert registry.registration_steps.get("loyalty") is registration.enrollments_from_payload
 
 
 def test_embed_points_has_the_seed_fragment_keys(enrolled):

@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
 from config.errors import DomainError, Warnings
-from loyalty import selectors, services
+from loyalty import registration, selectors, services
 from loyalty.models import Coupon, Enrollment, LedgerEntry, LedgerKind, PointsTransfer
 from loyalty.models import Transaction as Bill
 
@@ -151,7 +151,7 @@ def test_registration_step_awards_bonus_coupon_and_opening_balance(program, make
             }
         ]
     }
-    services.enrollments_from_payload(
+    registration.enrollments_from_payload(
         customer=customer,
         payload=payload,
         actor=till,
@@ -223,12 +223,12 @@ def test_update_enrolls_a_converted_loyalty_customer_once(program, make_customer
     customer = make_customer(loyalty_type="non_loyalty")
     warnings, side_effects = Warnings(), []
     step_args = {"payload": {}, "actor": till, "warnings": warnings, "created": False}
-    services.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
+    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
     assert not Enrollment.objects.filter(customer=customer).exists()
     customer.loyalty_type = "loyalty"
     customer.save(update_fields=["loyalty_type"])
-    services.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
-    services.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
+    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
+    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
     assert Enrollment.objects.get(customer=customer).loyalty_points == 100
     assert [effect["type"] for effect in side_effects] == ["points", "coupon"]
 
