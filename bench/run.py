@@ -427,6 +427,9 @@ def run_wrk(
         }
         with (DATA / "wrk.log").open("a") as log:  # wrk's own summary
             subprocess.run(command, env=run_env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        if not report_file.exists():
+            tail = (DATA / "wrk.log").read_text()[-1500:]
+            raise SystemExit(f"wrk wrote no report ({len(calls)} requests); its log ends:\n{tail}")
         report = json.loads(report_file.read_text())
     seconds = report["duration_us"] / 1e6
     row = {
@@ -507,6 +510,12 @@ def run_scenario(
         ctx.other_source_pool[:] = pool_before[: max(0, len(pool_before) - sent)]
     if scenario == "goodwill":
         approvals = [goodwill_approve(pk) for pk in pending_bench_requests(started)]
+        if not approvals:
+            # wrk cannot replay an empty file: say why the raise run left nothing to decide.
+            raise SystemExit(
+                f"goodwill at {clients} clients: the raise run left no pending request "
+                f"(its first failure: {out[name]['error'] or 'none'})"
+            )
         out["approve goodwill"] = run_wrk(
             approvals,
             once=True,
