@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 
+from config.codes import Code
 from config.principals import is_till
 
 logger = logging.getLogger("config.access")
@@ -407,7 +408,7 @@ def _refusal(rule: Rule) -> Refusal:
     return Refusal(rule.refusal, dict(rule.refusal_params))
 
 
-UNAUTHENTICATED = Refusal(401, {})
+UNAUTHENTICATED = Refusal(Code.UNAUTHENTICATED, {})
 
 
 def staff_allows(rule: Rule, has_perm: Callable[[str], bool], *, is_staff: bool) -> bool:

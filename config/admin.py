@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.codes import Code
 from config.models import IdempotencyKey
 
 
@@ -49,7 +50,7 @@ def permission_denied(request, exception=None):
     from config.exceptions import error_body
 
     if request.path.startswith("/v2/"):
-        return JsonResponse(error_body([status_item(403)]), status=403)
+        return JsonResponse(error_body([status_item(Code.PERMISSION_DENIED)]), status=403)
     user = getattr(request, "user", None)
     is_staff = bool(user and user.is_active and user.is_staff)
     referer = request.META.get("HTTP_REFERER", "")

@@ -55,6 +55,7 @@ several errors uses the ``http_status`` of the first one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 ERROR = "error"
 WARNING = "warning"
@@ -975,9 +976,223 @@ def _build(entries: list[StatusCode]) -> dict[int, StatusCode]:
 CODES: dict[int, StatusCode] = _build(ENTRIES)
 
 
+class Code(IntEnum):
+    """The codes the code raises or answers, named for what they mean; each is in CODES with
+    its seed wording (tests/config/test_codes.py checks it). Raise sites use these names,
+    never bare numbers."""
+
+    BAD_REQUEST = 400
+    UNAUTHENTICATED = 401
+    PERMISSION_DENIED = 403
+    RESOURCE_NOT_FOUND = 404
+    METHOD_NOT_ALLOWED = 405
+    NOT_ACCEPTABLE = 406
+    LOCK_CONFLICT = 409
+    BODY_TOO_LARGE = 413
+    UNSUPPORTED_MEDIA_TYPE = 415
+    IDEMPOTENCY_KEY_REUSED = 422
+    RATE_LIMITED = 429
+    INTERNAL_ERROR = 500
+    SERVICE_UNAVAILABLE = 503
+    TRANSACTION_AMOUNT_INVALID = 601
+    TRANSACTION_NUMBER_INVALID = 602
+    TRANSACTION_NUMBER_EXISTS = 604
+    TRANSACTION_TYPE_UNSUPPORTED = 605
+    TRANSACTION_CUSTOMER_MISSING = 606
+    TRANSACTION_CUSTOMER_NOT_FOUND = 611
+    TRANSACTION_CUSTOMER_FRAUD = 618
+    TRANSACTION_DATE_INVALID = 621
+    RETURN_WITHOUT_TRANSACTION = 624
+    TRANSACTION_NOT_FOUND = 625
+    RETURN_EXCEEDS_AMOUNT = 630
+    TRANSACTION_ALREADY_RETURNED = 633
+    TRANSACTION_DATE_TOO_FAR = 643
+    STORE_OR_TILL_INVALID = 671
+    COUPON_CODE_INVALID = 702
+    COUPON_NOT_THE_CUSTOMERS = 703
+    COUPON_SERIES_INVALID = 707
+    COUPON_ALREADY_REDEEMED = 711
+    COUPON_SERIES_EXPIRED = 712
+    COUPON_EXPIRED = 713
+    COUPON_ISSUE_FAILED = 722
+    POINTS_INVALID = 801
+    POINTS_MORE_THAN_AVAILABLE = 803
+    POINTS_INSUFFICIENT = 804
+    POINTS_CUSTOMER_NOT_FOUND = 816
+    NOT_ENROLLED = 881
+    PROGRAM_NOT_CONFIGURED = 895
+    REGISTER_MOBILE_INVALID = 1001
+    REGISTER_EMAIL_INVALID = 1002
+    REGISTER_EXTERNAL_ID_INVALID = 1003
+    LOYALTY_IDENTIFIER_MISSING = 1007
+    CUSTOM_FIELD_INVALID = 1017
+    REGISTRATION_DATE_OUT_OF_RANGE = 1034
+    DETAILS_PERMISSION_DENIED = 1044
+    NON_LOYALTY_IDENTIFIER_MISSING = 1045
+    LOYALTY_CONVERSION_NOT_ALLOWED = 1046
+    SUBSCRIPTION_CHANNEL_INVALID = 1101
+    SUBSCRIPTION_PRIORITY_INVALID = 1102
+    SUBSCRIPTION_SCOPE_INVALID = 1103
+    SUBSCRIPTION_SCOPES_MULTIPLE = 1105
+    SUBSCRIPTION_STATUS_INVALID = 1106
+    SUBSCRIPTION_CAMPAIGN_ID_INVALID = 1107
+    SUBSCRIPTION_OUTBOX_ID_INVALID = 1108
+    SUBSCRIPTION_UPDATE_FAILED = 1110
+    DATE_FORMAT_UNSUPPORTED = 1216
+    RETRO_TRANSACTION_TYPE_INVALID = 1623
+    RETRO_ALREADY_MARKED = 1627
+    RETRO_TRANSACTION_ID_INVALID = 1628
+    RETRO_NOT_ENABLED = 1631
+    RETRO_REGISTRATION_TOO_OLD = 1632
+    RETRO_MAPPING_WINDOW_EXCEEDED = 1633
+    LOOKUP_SOURCE_MISSING = 8001
+    ADD_SOURCE_MISSING = 8004
+    CUSTOMER_EXISTS_IN_SOURCE = 8006
+    UPDATE_CUSTOMER_EXISTS_IN_SOURCE = 8007
+    UPDATE_CUSTOMER_NOT_FOUND = 8009
+    COMM_CHANNEL_INVALID = 8010
+    SOURCE_ACCOUNT_INVALID = 8011
+    SOURCE_INVALID = 8012
+    IDENTIFIER_INVALID = 8013
+    CUSTOMER_NOT_FOUND = 8015
+    REGISTRATION_DATE_INVALID = 8017
+    LOYALTY_TO_NON_LOYALTY = 8018
+    ACCOUNT_ID_MISSING = 8045
+    COMBINED_WITH_OTHER_SOURCE = 8050
+    MERGED_WITH_OTHER_SOURCE = 8051
+    REGISTER_CONFLICTING_CUSTOMERS = 8052
+    UPDATE_CONFLICTING_CUSTOMERS = 8053
+    CHANGE_EMAIL_INVALID = 8055
+    CHANGE_MOBILE_INVALID = 8056
+    COMM_CHANNEL_EMAIL_INVALID = 8057
+    COMM_CHANNEL_MOBILE_INVALID = 8058
+    CHANGE_EXTERNAL_ID_INVALID = 8064
+    NOT_FOUND_IN_SOURCE = 8065
+    HOLDER_HAS_PROFILE_IN_SOURCE = 8066
+    ALREADY_MERGED = 8067
+    MERGED_CUSTOMER = 8069
+    NO_VALID_IDENTIFIER_CHANGE = 8070
+    IDENTIFIER_ALREADY_HELD_MOBILE = 8071
+    IDENTIFIER_ALREADY_HELD_EMAIL = 8072
+    IDENTIFIER_ALREADY_HELD_EXTERNAL_ID = 8073
+    STATUS_LABEL_INVALID = 8086
+    OFFSET_NEGATIVE = 8100
+    LIMIT_NOT_POSITIVE = 8101
+    LIMIT_TOO_LARGE = 8102
+    START_DATE_INVALID = 8112
+    END_DATE_INVALID = 8113
+    START_AFTER_END = 8115
+    WRITE_SOURCE_OR_ACCOUNT_INVALID = 8127
+    NEW_MOBILE_IN_USE = 9002
+    NEW_EMAIL_IN_USE = 9003
+    NEW_EXTERNAL_ID_IN_USE = 9005
+    REQUEST_TYPE_INVALID = 9006
+    REQUEST_BASE_TYPE_INVALID = 9008
+    OLD_VALUE_NOT_THE_CUSTOMERS = 9012
+    REQUEST_NOT_FOUND = 9013
+    REQUEST_ALREADY_PROCESSED = 9014
+    REQUEST_REASON_NOT_ALLOWED = 9015
+    GOODWILL_OVER_LIMIT = 9016
+    REJECTION_REASON_REQUIRED = 9017
+    VICTIM_MERGE_PENDING = 9018
+    OWN_REQUEST_DECISION = 9019
+    DECISION_STATUS_INVALID = 9020
+    REQUEST_PERMISSION_MISSING = 9021
+    NOT_LOYALTY_CUSTOMER = 9022
+    SURVIVOR_IS_VICTIM = 9023
+    NEW_IDENTIFIER_INVALID = 9024
+    AUTO_APPROVAL_NOT_ALLOWED = 9025
+    SURVIVOR_MERGE_PENDING = 9026
+    VICTIM_ALREADY_MERGED = 9027
+    IDENTIFIER_REQUEST_PENDING = 9028
+    MERGE_WITH_ITSELF = 9029
+    REQUEST_FIELD_INVALID = 9030
+    NEW_VALUE_SAME_AS_OLD = 9031
+    APPROVED_OVER_REQUESTED = 9033
+    ERASURE_PENDING = 9034
+    ALREADY_ERASED = 9035
+    ENROLLMENT_PROGRAM_NOT_FOUND = 9201
+    ENROLLMENT_TIER_NOT_FOUND = 9202
+    ENROLLMENT_EXPIRY_IN_PAST = 9203
+    ENROLLMENT_NOT_LOYALTY = 9204
+    CURSOR_INVALID = 9205
+    TRANSFER_TO_SELF = 9206
+    OPENING_BALANCE_INVALID = 9207
+    FIELD_UPDATE_NOT_ALLOWED = 91006
+    SURVIVOR_FOR_VICTIM = 91009
+    EXTENDED_FIELD_FAILED = 91015
+    REGISTRATION_TILL_INVALID = 91020
+
+
 def get(code: int) -> StatusCode:
     """Return the registry entry for ``code``; ``KeyError`` if the code is unknown."""
     try:
         return CODES[code]
     except KeyError:
         raise KeyError(f"unknown status code: {code!r}") from None
+
+
+# Staff wording: how the console says a refusal (the API answers the seed wording above).
+# One table for every screen; STAFF_MESSAGES_ON holds a screen's own reading of a code,
+# `{name}` placeholders filled from what the screen's form knows.
+STAFF_MESSAGES: dict[int, str] = {
+    Code.TRANSACTION_CUSTOMER_FRAUD: "This customer is marked as fraud: no request is accepted until the fraud status is lifted.",
+    Code.COUPON_SERIES_INVALID: "This coupon series does not exist or is switched off.",
+    Code.POINTS_CUSTOMER_NOT_FOUND: "No customer has this user id.",
+    Code.PROGRAM_NOT_CONFIGURED: "This loyalty program does not exist or is switched off.",
+    Code.CUSTOM_FIELD_INVALID: "One of the custom fields is not configured for the organisation.",
+    Code.LOYALTY_CONVERSION_NOT_ALLOWED: "A loyalty customer cannot become a non-loyalty customer.",
+    Code.RETRO_ALREADY_MARKED: "This bill was already claimed: it is a regular or retro bill now.",
+    Code.RETRO_TRANSACTION_ID_INVALID: "No bill with this number at this store on this date: check the bill number, the store and the bill date.",
+    Code.RETRO_NOT_ENABLED: "Retro claims are switched off (Loyalty › Request type configurations).",
+    Code.RETRO_REGISTRATION_TOO_OLD: "This bill is older than the retro window allows.",
+    Code.RETRO_MAPPING_WINDOW_EXCEEDED: "This bill is dated too long before the customer registered.",
+    Code.LOYALTY_TO_NON_LOYALTY: "A loyalty customer cannot become a non-loyalty customer.",
+    Code.ACCOUNT_ID_MISSING: "Choose one of the customer's profiles (a source with several accounts needs its account).",
+    Code.ALREADY_MERGED: "This customer was merged into another one: raise the request on the survivor.",
+    Code.STATUS_LABEL_INVALID: "Choose one of the listed statuses.",
+    Code.WRITE_SOURCE_OR_ACCOUNT_INVALID: "This profile's account is not configured (or switched off).",
+    Code.NEW_MOBILE_IN_USE: "The new mobile number already belongs to another customer.",
+    Code.NEW_EMAIL_IN_USE: "The new e-mail address already belongs to another customer.",
+    Code.NEW_EXTERNAL_ID_IN_USE: "The new external id already belongs to another customer.",
+    Code.OLD_VALUE_NOT_THE_CUSTOMERS: "The old value is not one of this customer's identifiers in the chosen profile.",
+    Code.REQUEST_NOT_FOUND: "This request does not exist.",
+    Code.REQUEST_ALREADY_PROCESSED: "This request was already decided.",
+    Code.REQUEST_REASON_NOT_ALLOWED: "This reason is not one of the reasons configured for the request type.",
+    Code.REJECTION_REASON_REQUIRED: "Write the reason for the rejection: the requester sees it.",
+    Code.VICTIM_MERGE_PENDING: "The duplicate already has a merge request waiting for a decision.",
+    Code.OWN_REQUEST_DECISION: "You raised this request: another checker decides it (four eyes).",
+    Code.REQUEST_PERMISSION_MISSING: "Your role may not do this for this request type.",
+    Code.NOT_LOYALTY_CUSTOMER: "This customer is not a loyalty customer: goodwill points and retro claims need one.",
+    Code.SURVIVOR_IS_VICTIM: "This customer was itself merged into another one: it cannot take in a duplicate.",
+    Code.NEW_IDENTIFIER_INVALID: "The new value is not a valid mobile number, e-mail address or external id.",
+    Code.SURVIVOR_MERGE_PENDING: "This customer already has a merge request waiting for a decision.",
+    Code.VICTIM_ALREADY_MERGED: "That customer was already merged into another one.",
+    Code.IDENTIFIER_REQUEST_PENDING: "Another request for this value is waiting for a decision.",
+    Code.MERGE_WITH_ITSELF: "A customer cannot be merged into itself: enter the user id of the duplicate.",
+    Code.NEW_VALUE_SAME_AS_OLD: "The new value is the same as the old one.",
+    Code.APPROVED_OVER_REQUESTED: "Approve at most the points that were asked for.",
+    Code.ERASURE_PENDING: "An erasure request for this customer is already waiting for a decision.",
+    Code.ALREADY_ERASED: "This customer's personal data is already erased.",
+}
+STAFF_MESSAGES_ON: dict[str, dict[int, str]] = {
+    "customer edit": {
+        Code.TRANSACTION_CUSTOMER_FRAUD: "This customer is marked as fraud: no change is accepted until the fraud status is lifted.",
+        Code.POINTS_CUSTOMER_NOT_FOUND: "This customer no longer exists.",
+    },
+    "merge": {
+        Code.POINTS_CUSTOMER_NOT_FOUND: "No customer has user id {victim}.",
+        Code.VICTIM_ALREADY_MERGED: "Customer {victim} was already merged into another customer.",
+    },
+    "mobile-realloc": {
+        Code.POINTS_CUSTOMER_NOT_FOUND: "No customer has user id {from_customer}.",
+        Code.OLD_VALUE_NOT_THE_CUSTOMERS: "Customer {from_customer} does not hold this mobile number in {source}.",
+        Code.MERGE_WITH_ITSELF: "This customer already holds the mobile: enter the user id of the customer who holds it now.",
+    },
+}
+
+
+def staff_message(code: int, screen: str = "") -> str | None:
+    """The console's sentence for a code, the screen's own reading first; None when the
+    console says it as the API does."""
+    return STAFF_MESSAGES_ON.get(screen, {}).get(code) or STAFF_MESSAGES.get(code)

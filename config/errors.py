@@ -27,7 +27,7 @@ def _format(message: str, params: dict[str, Any]) -> str:
 def status_item(code: int, message: str | None = None, **params: Any) -> dict[str, Any]:
     """One error or warning item in the documented shape."""
     text = message if message is not None else _format(codes.get(code).message, params)
-    return {"status": False, "code": code, "message": text}
+    return {"status": False, "code": int(code), "message": text}
 
 
 class DomainError(Exception):
@@ -42,7 +42,7 @@ class DomainError(Exception):
         **params: Any,
     ) -> None:
         registered = codes.get(code)
-        self.code = code
+        self.code = int(code)  # a Code member answers as its number
         self.message = message if message is not None else _format(registered.message, params)
         self.http_status = http_status or (
             registered.http_status if registered.http_status >= 400 else 400

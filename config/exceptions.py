@@ -15,6 +15,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from config.codes import Code
 from config.errors import DomainError, DomainErrors, status_item
 from config.masking import mask_text, request_can_view_pii
 from config.middleware import current_request_id
@@ -67,33 +68,37 @@ def _error_response(exc: Exception) -> Response:
     if isinstance(exc, DomainError):
         return error_response([exc.as_item()], exc.http_status)
     if isinstance(exc, exceptions.ValidationError):
-        items = _validation_items(exc.detail) or [status_item(400)]
+        items = _validation_items(exc.detail) or [status_item(Code.BAD_REQUEST)]
         return error_response(items, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ParseError):
-        return error_response([status_item(400, f"Malformed request body: {exc.detail}")], 400)
+        return error_response(
+            [status_item(Code.BAD_REQUEST, f"Malformed request body: {exc.detail}")], 400
+        )
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return error_response(
-            [status_item(401, str(exc.detail))],
+            [status_item(Code.UNAUTHENTICATED, str(exc.detail))],
             401,
             headers={"WWW-Authenticate": 'Basic realm="api"'},
         )
     if isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
-        return error_response([status_item(403)], 403)
+        return error_response([status_item(Code.PERMISSION_DENIED)], 403)
     if isinstance(exc, (exceptions.NotFound, Http404)):
-        return error_response([status_item(404)], 404)
+        return error_response([status_item(Code.RESOURCE_NOT_FOUND)], 404)
     if isinstance(exc, exceptions.MethodNotAllowed):
-        return error_response([status_item(405, str(exc.detail))], 405)
+        return error_response([status_item(Code.METHOD_NOT_ALLOWED, str(exc.detail))], 405)
     # The inner code is the HTTP status, as for 405 (registry entries 415 and 406).
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return error_response([status_item(415, str(exc.detail))], 415)
+        return error_response([status_item(Code.UNSUPPORTED_MEDIA_TYPE, str(exc.detail))], 415)
     if isinstance(exc, exceptions.NotAcceptable):
-        return error_response([status_item(406, str(exc.detail))], 406)
+        return error_response([status_item(Code.NOT_ACCEPTABLE, str(exc.detail))], 406)
     if isinstance(exc, exceptions.Throttled):
         headers = {"Retry-After": str(int(exc.wait or 1))}
-        return error_response([status_item(429)], 429, headers=headers)
+        return error_response([status_item(Code.RATE_LIMITED)], 429, headers=headers)
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable (request %s): %s", current_request_id(), exc)
-        return error_response([status_item(503)], 503, headers={"Retry-After": "5"})
+        return error_response(
+            [status_item(Code.SERVICE_UNAVAILABLE)], 503, headers={"Retry-After": "5"}
+        )
     if isinstance(exc, exceptions.APIException):
         return error_response([status_item(exc.status_code, str(exc.detail))], exc.status_code)
     if isinstance(exc, DatabaseError):
@@ -101,5 +106,10 @@ def _error_response(exc: Exception) -> Response:
     else:
         logger.exception("unexpected error (request %s)", current_request_id())
     return error_response(
-        [status_item(500, f"Internal server error (request id {current_request_id()})")], 500
+        [
+            status_item(
+                Code.INTERNAL_ERROR, f"Internal server error (request id {current_request_id()})"
+            )
+        ],
+        500,
     )

@@ -49,6 +49,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from config import codes
+from config.codes import Code
 from config.errors import status_item
 from config.exceptions import error_body
 from config.models import IdempotencyKey
@@ -183,13 +184,13 @@ def _replay(*, principal: str, key: str, fingerprint: str, request: HttpRequest)
     differences = _differences(stored, request, fingerprint)
     if differences:
         message = (
-            f"{codes.get(422).message}: the {' and the '.join(differences)} "
+            f"{codes.get(Code.IDEMPOTENCY_KEY_REUSED).message}: the {' and the '.join(differences)} "
             f"differ{'s' if len(differences) == 1 else ''} from the request that first used "
             f"this {HEADER}"
         )
-        return _envelope(422, 422, message)
+        return _envelope(Code.IDEMPOTENCY_KEY_REUSED, 422, message)
     if stored["response_status"] is None:  # not expected: rows commit with their response
-        return _envelope(503, 503, **{"Retry-After": "1"})
+        return _envelope(Code.SERVICE_UNAVAILABLE, 503, **{"Retry-After": "1"})
     response = HttpResponse(
         bytes(stored["response_body"] or b""),
         status=stored["response_status"],
@@ -218,12 +219,14 @@ class IdempotencyMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         if not _VALID_KEY.match(key):
-            return _envelope(400, 400, f"{HEADER} must be 1 to 255 printable ASCII characters.")
+            return _envelope(
+                Code.BAD_REQUEST, 400, f"{HEADER} must be 1 to 255 printable ASCII characters."
+            )
         try:
             return self._idempotent(request, key)
         except (OperationalError, InterfaceError) as exc:
             logger.warning("database unavailable during an idempotent request: %s", exc)
-            return _envelope(503, 503, **{"Retry-After": "5"})
+            return _envelope(Code.SERVICE_UNAVAILABLE, 503, **{"Retry-After": "5"})
 
     def _idempotent(self, request: HttpRequest, key: str) -> HttpResponse:
         drf_request = _authenticate(request)
@@ -239,7 +242,9 @@ class IdempotencyMiddleware:
         if TillRateThrottle in api_settings.DEFAULT_THROTTLE_CLASSES:
             throttle = TillRateThrottle()
             if not throttle.allow_request(drf_request, None):
-                return _envelope(429, 429, **{"Retry-After": str(int(throttle.wait() or 1))})
+                return _envelope(
+                    Code.RATE_LIMITED, 429, **{"Retry-After": str(int(throttle.wait() or 1))}
+                )
             setattr(request, COUNTED_ATTR, True)
         fingerprint = request_fingerprint(request, body)
         with transaction.atomic():

@@ -44,6 +44,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from config import codes
+from config.codes import Code
 from config.errors import status_item
 from config.exceptions import error_body
 
@@ -185,7 +186,7 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
     try:
         query = request.GET
     except SuspiciousOperation as error:  # TooManyFieldsSent
-        return envelope(400, f"query string: {error}", 400)
+        return envelope(Code.BAD_REQUEST, f"query string: {error}", 400)
     try:
         for name, values in query.lists():
             check_text(name, name)
@@ -197,16 +198,24 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return envelope(400, "Content-Length is not a number", 400)
+        return envelope(Code.BAD_REQUEST, "Content-Length is not a number", 400)
     limit = settings.API_MAX_BODY_BYTES
     if length > limit:
-        return envelope(413, f"{codes.get(413).message}: at most {limit} bytes", 413)
+        return envelope(
+            Code.BODY_TOO_LARGE,
+            f"{codes.get(Code.BODY_TOO_LARGE).message}: at most {limit} bytes",
+            413,
+        )
     if length <= 0 or not _is_json(request.META.get("CONTENT_TYPE", "")):
         return None  # no body, or one DRF refuses with 415
     try:
         raw = request.body
     except RequestDataTooBig:
-        return envelope(413, f"{codes.get(413).message}: at most {limit} bytes", 413)
+        return envelope(
+            Code.BODY_TOO_LARGE,
+            f"{codes.get(Code.BODY_TOO_LARGE).message}: at most {limit} bytes",
+            413,
+        )
     rules = _rules_of(request)
     try:
         document = parse_json(raw)
@@ -232,7 +241,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
 
 
 def unavailable_response() -> JsonResponse:
-    return envelope(503, None, 503, **{"Retry-After": RETRY_AFTER_SECONDS})
+    return envelope(Code.SERVICE_UNAVAILABLE, None, 503, **{"Retry-After": RETRY_AFTER_SECONDS})
 
 
 @receiver(got_request_exception)

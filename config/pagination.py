@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework.response import Response
 
+from config.codes import Code
 from config.errors import DomainError
 
 DEFAULT_LIMIT = 10
@@ -39,13 +40,13 @@ def page_from_params(params, *, default_limit: int = DEFAULT_LIMIT) -> Page:
     limit = _integer(params.get("limit"), default_limit, 8101)
     offset = _integer(params.get("offset"), 0, 8100)
     if limit > MAX_LIMIT:
-        raise DomainError(8102)
+        raise DomainError(Code.LIMIT_TOO_LARGE)
     if limit < 1:
-        raise DomainError(8101)
+        raise DomainError(Code.LIMIT_NOT_POSITIVE)
     if offset < 0:
-        raise DomainError(8100)
+        raise DomainError(Code.OFFSET_NEGATIVE)
     if offset > MAX_OFFSET:
-        raise DomainError(8100, f"Offset cannot be greater than {MAX_OFFSET}")
+        raise DomainError(Code.OFFSET_NEGATIVE, f"Offset cannot be greater than {MAX_OFFSET}")
     return Page(limit=limit, offset=offset)
 
 

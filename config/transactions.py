@@ -32,6 +32,7 @@ from typing import ParamSpec, TypeVar
 from django.conf import settings
 from django.db import OperationalError, transaction
 
+from config.codes import Code
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def atomic_with_retry(function: Callable[P, R]) -> Callable[P, R]:
                         error,
                     )
                     if attempt == total:
-                        raise DomainError(409) from error
+                        raise DomainError(Code.LOCK_CONFLICT) from error
                     # Apart, so that the transactions that met do not meet again at once.
                     time.sleep(random.uniform(0.005, 0.02) * attempt)
             raise AssertionError("unreachable")

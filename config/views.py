@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
+from config.codes import Code
 from config.errors import status_item
 from config.exceptions import error_body
 from config.input_guard import RETRY_AFTER_SECONDS, database_unavailable, unavailable_response
@@ -39,7 +40,7 @@ class UnknownRouteView(APIView):
 
 def json_not_found(request, exception=None):
     if request.path.startswith("/v2/"):
-        return JsonResponse(error_body([status_item(404)]), status=404)
+        return JsonResponse(error_body([status_item(Code.RESOURCE_NOT_FOUND)]), status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -58,7 +59,7 @@ def json_server_error(request):
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     if request.path.startswith("/v2/"):
-        return JsonResponse(error_body([status_item(500)]), status=500)
+        return JsonResponse(error_body([status_item(Code.INTERNAL_ERROR)]), status=500)
     from django.views.defaults import server_error
 
     return server_error(request)

@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.masking import request_can_view_pii
@@ -39,7 +40,7 @@ def mask_pii(request) -> bool:
     if request_can_view_pii(request):
         return False
     if request.query_params.get("pii", "").lower() == "full":
-        raise DomainError(1044)
+        raise DomainError(Code.DETAILS_PERMISSION_DENIED)
     return True
 
 
@@ -106,7 +107,7 @@ CUSTOMER_INPUT = InputRules(
 
 def _body(request) -> dict:
     if not isinstance(request.data, dict):
-        raise DomainError(400, "The request body must be a JSON object")
+        raise DomainError(Code.BAD_REQUEST, "The request body must be a JSON object")
     return request.data
 
 
@@ -166,7 +167,7 @@ def _details_response(request, customer_id, ref, embed: list[str], warnings: War
         mask_pii=mask_pii(request),
     )
     if not ref.is_all and not body.get("profiles"):
-        raise DomainError(8065)
+        raise DomainError(Code.NOT_FOUND_IN_SOURCE)
     body["warnings"] = [*warnings, *body.get("warnings", [])]
     return Response(body)
 
@@ -344,8 +345,8 @@ class CustomerLookupDetailsView(APIView):
         ref = selectors.source_resolve(
             source=query.get("source"),
             account_id=query.get("accountId"),
-            missing_code=8001,
-            unknown_account_code=8011,
+            missing_code=Code.LOOKUP_SOURCE_MISSING,
+            unknown_account_code=Code.SOURCE_ACCOUNT_INVALID,
             allow_all=True,
         )
         return _details_response(
@@ -445,10 +446,10 @@ class CustomerDetailView(APIView):
         ref = selectors.source_resolve(
             source=query.get("source") or selectors.ALL_SOURCES,
             account_id=query.get("accountId"),
-            missing_code=8001,
-            unknown_account_code=8011,
+            missing_code=Code.LOOKUP_SOURCE_MISSING,
+            unknown_account_code=Code.SOURCE_ACCOUNT_INVALID,
             allow_all=True,
-            invalid_source_code=8012,  # the seed's fetch-details table: 8012
+            invalid_source_code=Code.SOURCE_INVALID,  # the seed's fetch-details table: 8012
         )
         return _details_response(
             request, customer_id, ref, embed_names(query.get("embed")), Warnings()

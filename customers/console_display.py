@@ -3,9 +3,9 @@ refusals in staff words."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
-from config import masking
+from config import codes, masking
 from config.errors import DomainError
 from customers.models import (
     CommChannel,
@@ -32,11 +32,11 @@ shown_value = masking.shown
 shown_pair = masking.shown_pair
 
 
-def error_text(error: DomainError, plain: Mapping[int, str] | None = None, **context) -> str:
-    """A service's refusal as a console form shows it: the console's own sentence for the
-    code when it has one (filled from what the form knows), else the service's message,
-    with the code in brackets. The API keeps the registry's wording."""
-    sentence = (plain or {}).get(error.code)
+def error_text(error: DomainError, screen: str = "", **context: Any) -> str:
+    """A service's refusal as a console form shows it: the registry's staff wording for the
+    code when it has one (the screen's own reading first, filled from what the form knows),
+    else the service's message, with the code in brackets. The API keeps the seed wording."""
+    sentence = codes.staff_message(error.code, screen)
     if sentence:
         try:
             sentence = sentence.format(**context)

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from config import codes
+from config.codes import Code
 from config.errors import DomainError, status_item
 from config.masking import request_can_view_pii
 from customers import console_display
@@ -36,19 +37,8 @@ def _single_view(customer_id: int) -> str:
     return reverse("admin:customers_customer_single_view", args=[customer_id])
 
 
-# Staff wording of the refusals these forms meet (the API keeps the registry's).
-PLAIN_MESSAGES = {
-    618: "This customer is marked as fraud: no change is accepted until the fraud status is lifted.",
-    816: "This customer no longer exists.",
-    1017: "One of the custom fields is not configured for the organisation.",
-    1046: "A loyalty customer cannot become a non-loyalty customer.",
-    8018: "A loyalty customer cannot become a non-loyalty customer.",
-    8086: "Choose one of the listed statuses.",
-}
-
-
 def _error_text(error: DomainError) -> str:
-    return console_display.error_text(error, PLAIN_MESSAGES)
+    return console_display.error_text(error, "customer edit")
 
 
 def _show_warnings(request, warnings) -> None:
@@ -264,8 +254,8 @@ def _survivor_instead(
         request,
         [
             status_item(
-                8069,
-                f"{codes.get(8069).message}: customer {customer_id} is merged into "
+                Code.MERGED_CUSTOMER,
+                f"{codes.get(Code.MERGED_CUSTOMER).message}: customer {customer_id} is merged into "
                 f"{survivor_id}, whose record is edited instead",
             )
         ],

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError
 from config.transactions import atomic_with_retry
 from customers import registry
@@ -100,16 +101,17 @@ def customer_erase(*, customer_id: int, actor: Actor, reason: str) -> Customer:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(9030, x="reason")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="reason")
     with audit_context(actor, operation="customer_erase"):
         _lock_identifier_values(customer_id)
         customer = customer_lock(customer_id=customer_id)
         if customer.merged_into_id is not None:
             raise DomainError(
-                8067, f"Customer {customer.pk} is merged into {customer.merged_into_id}"
+                Code.ALREADY_MERGED,
+                f"Customer {customer.pk} is merged into {customer.merged_into_id}",
             )
         if is_erased(customer):
-            raise DomainError(9035)
+            raise DomainError(Code.ALREADY_ERASED)
         # Re-read under the customer lock; values added meanwhile are locked too.
         _lock_identifier_values(customer.pk)
 

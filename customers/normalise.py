@@ -22,6 +22,7 @@ import phonenumbers
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+from config.codes import Code
 from config.errors import DomainError
 from customers.models import IdentifierType
 
@@ -62,7 +63,7 @@ def json_object(value: Any, name: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise DomainError(400, f"{name} must be a JSON object")
+        raise DomainError(Code.BAD_REQUEST, f"{name} must be a JSON object")
     return value
 
 
@@ -74,10 +75,10 @@ def json_objects(value: Any, name: str) -> list[dict]:
     if isinstance(value, dict):
         return [value]
     if not isinstance(value, list):
-        raise DomainError(400, f"{name} must be a list of JSON objects")
+        raise DomainError(Code.BAD_REQUEST, f"{name} must be a list of JSON objects")
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            raise DomainError(400, f"{name}[{index}] must be a JSON object")
+            raise DomainError(Code.BAD_REQUEST, f"{name}[{index}] must be a JSON object")
     return value
 
 

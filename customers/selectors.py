@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.masking import mask
 from config.rows import BIGINT_MAX, by_pk, columns, instances, table
@@ -79,7 +80,7 @@ def source_resolve(
         return SourceRef(name)
     account_code = (account_id or "").strip()
     if not account_code:
-        raise DomainError(8045)
+        raise DomainError(Code.ACCOUNT_ID_MISSING)
     account = SourceAccount.objects.filter(
         source=name, account_id=account_code, is_active=True
     ).first()
@@ -94,9 +95,9 @@ def _customer_pk(customer_id: int | str) -> int:
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
-        raise DomainError(816) from None
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND) from None
     if not 0 < pk <= BIGINT_MAX:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     return pk
 
 
@@ -105,7 +106,7 @@ def customer_get(*, customer_id: int | str) -> Customer:
     pk = _customer_pk(customer_id)
     customer = by_pk(Customer, pk)  # on every call's path: no ORM query building
     if customer is None:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     return customer
 
 
@@ -123,11 +124,11 @@ def customer_resolve(*, customer_id: int | str, warnings: Warnings, read: bool =
     for _ in range(MAX_MERGE_HOPS):
         if customer.merged_into_id is None:
             return customer
-        warnings.add(8069)
+        warnings.add(Code.MERGED_CUSTOMER)
         if read:
-            warnings.add(91009)
+            warnings.add(Code.SURVIVOR_FOR_VICTIM)
         customer = customer_get(customer_id=customer.merged_into_id)
-    raise DomainError(816)
+    raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
 
 
 # The customers asked for, or for a victim its survivor, locked in primary-key order; `asked`
@@ -182,7 +183,7 @@ def customers_lock(
         if to not in locked:
             continue
         if to != pk and warnings is not None:
-            warnings.add(8069)
+            warnings.add(Code.MERGED_CUSTOMER)
         found[pk] = locked[to]
     return found
 
@@ -213,14 +214,14 @@ def customer_lock(
         customer_ids=[customer_id], follow_merges=follow_merges, warnings=warnings
     ).get(int(customer_id))
     if found is None:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     return found
 
 
 def ensure_writable(customer: Customer) -> None:
     """Fraud-marked customers accept no writes (618)."""
     if customer.is_fraud:
-        raise DomainError(618)
+        raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
 
 
 # --- Lookup ---------------------------------------------------------------------------
@@ -242,17 +243,17 @@ def customer_lookup(
     ref = source_resolve(
         source=source,
         account_id=account_id,
-        missing_code=8001,
-        unknown_account_code=8011,
+        missing_code=Code.LOOKUP_SOURCE_MISSING,
+        unknown_account_code=Code.SOURCE_ACCOUNT_INVALID,
         allow_all=True,
     )
     type_ = identifier_type(identifier_name)
     if type_ is None:
-        raise DomainError(8013)
+        raise DomainError(Code.IDENTIFIER_INVALID)
     try:
         value = normalise_identifier(type_, identifier_value)
     except InvalidIdentifier:
-        raise DomainError(8013) from None
+        raise DomainError(Code.IDENTIFIER_INVALID) from None
     if ref.is_all:
         sql, params = _lookup_sql("all"), [type_, value]
     elif ref.account is None:
@@ -261,7 +262,7 @@ def customer_lookup(
         sql, params = _lookup_sql("account"), [type_, value, ref.source, ref.account.pk]
     found = instances(Customer, sql, params)
     if not found:
-        raise DomainError(8015 if ref.is_all else 8065)
+        raise DomainError(Code.CUSTOMER_NOT_FOUND if ref.is_all else Code.NOT_FOUND_IN_SOURCE)
     return found[0]
 
 
@@ -354,7 +355,7 @@ def customer_search(
     """
     prefix = search_prefix(q or "")
     if not prefix:
-        raise DomainError(400, "q is required")
+        raise DomainError(Code.BAD_REQUEST, "q is required")
     params = {"pattern": _like_prefix(prefix), "limit": limit, "offset": offset}
     with connection.cursor() as cursor:
         cursor.execute(_SEARCH_SQL, params)
@@ -617,15 +618,15 @@ def customer_details_get(
     rows = _detail_rows([pk], source, parts)
     for _ in range(MAX_MERGE_HOPS):
         if pk not in rows:
-            raise DomainError(816)
+            raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
         customer = rows[pk]["customer"]
         if customer.merged_into_id is None:
             return _detail_bodies([customer], rows, parts, mask_pii)[pk]
-        warnings.add(8069)
-        warnings.add(91009)
+        warnings.add(Code.MERGED_CUSTOMER)
+        warnings.add(Code.SURVIVOR_FOR_VICTIM)
         pk = customer.merged_into_id
         rows = _detail_rows([pk], source, parts)
-    raise DomainError(816)
+    raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
 
 
 def _detail_bodies(

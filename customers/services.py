@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config import codes
+from config.codes import Code
 from config.errors import DomainError, DomainErrors, Warnings
 from config.rows import columns, instances, table
 from config.transactions import atomic_with_retry
@@ -61,15 +62,15 @@ from customers.selectors import (
 
 # Registration refuses an invalid identifier with the code of its type.
 _INVALID_ON_REGISTER = {
-    IdentifierType.MOBILE: 1001,
-    IdentifierType.EMAIL: 1002,
-    IdentifierType.EXTERNAL_ID: 1003,
+    IdentifierType.MOBILE: Code.REGISTER_MOBILE_INVALID,
+    IdentifierType.EMAIL: Code.REGISTER_EMAIL_INVALID,
+    IdentifierType.EXTERNAL_ID: Code.REGISTER_EXTERNAL_ID_INVALID,
 }
 # changeIdentifier skips an invalid identifier to add with a warning of its type.
 _INVALID_ON_CHANGE = {
-    IdentifierType.MOBILE: 8056,
-    IdentifierType.EMAIL: 8055,
-    IdentifierType.EXTERNAL_ID: 8064,
+    IdentifierType.MOBILE: Code.CHANGE_MOBILE_INVALID,
+    IdentifierType.EMAIL: Code.CHANGE_EMAIL_INVALID,
+    IdentifierType.EXTERNAL_ID: Code.CHANGE_EXTERNAL_ID_INVALID,
 }
 _CHANNEL_TYPES = {value.lower(): value for value in CommChannelType.values}
 
@@ -101,7 +102,10 @@ class IdentifierChangeResult:
 
 def _resolve_write_source(source: str | None, account_id: str | None) -> SourceRef:
     return source_resolve(
-        source=source, account_id=account_id, missing_code=8004, unknown_account_code=8127
+        source=source,
+        account_id=account_id,
+        missing_code=Code.ADD_SOURCE_MISSING,
+        unknown_account_code=Code.WRITE_SOURCE_OR_ACCOUNT_INVALID,
     )
 
 
@@ -125,7 +129,7 @@ _SCALARS = (str, int, float)
 
 
 def _bad_request(message: str) -> DomainError:
-    return DomainError(400, message)
+    return DomainError(Code.BAD_REQUEST, message)
 
 
 def _profile_name(profile: dict, name: str) -> str:
@@ -171,7 +175,7 @@ def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
     for item in json_objects(raw, "identifiers"):
         type_ = identifier_type(item.get("type"))
         if type_ is None:
-            errors.append(DomainError(8013))
+            errors.append(DomainError(Code.IDENTIFIER_INVALID))
             continue
         try:
             value = normalise_identifier(type_, item.get("value"))
@@ -198,7 +202,10 @@ def _custom_fields(raw: Any) -> dict[str, str]:
     }
     unknown = [key for key in fields if str(key).lower() not in known]
     if unknown:
-        raise DomainError(1017, f"{codes.get(1017).message} ({', '.join(map(str, unknown))})")
+        raise DomainError(
+            Code.CUSTOM_FIELD_INVALID,
+            f"{codes.get(Code.CUSTOM_FIELD_INVALID).message} ({', '.join(map(str, unknown))})",
+        )
     return {
         known[str(key).lower()]: _scalar_text(value, f"fields.{key}")
         for key, value in fields.items()
@@ -247,7 +254,7 @@ def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
                 raise ValueError(key)
             accepted[definition.name] = _extended_value(definition, raw_value)
         except (TypeError, ValueError):
-            warnings.add(91015, x=key)
+            warnings.add(Code.EXTENDED_FIELD_FAILED, x=key)
     return accepted
 
 
@@ -258,7 +265,7 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
     for index, item in enumerate(json_objects(raw, "commChannels")):
         type_ = _CHANNEL_TYPES.get(as_text(item.get("type")).lower())
         if type_ is None:
-            raise DomainError(8010)
+            raise DomainError(Code.COMM_CHANNEL_INVALID)
         value = _scalar_text(item.get("value"), f"commChannels[{index}].value")
         if len(value) > CHANNEL_VALUE_MAX_LENGTH:
             raise _bad_request(
@@ -270,7 +277,11 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
             elif type_ == CommChannelType.EMAIL:
                 value = normalise_email(value)
         except InvalidIdentifier:
-            warnings.add(8058 if type_ == CommChannelType.MOBILE else 8057)
+            warnings.add(
+                Code.COMM_CHANNEL_MOBILE_INVALID
+                if type_ == CommChannelType.MOBILE
+                else Code.COMM_CHANNEL_EMAIL_INVALID
+            )
             continue
         meta = json_object(item.get("meta"), f"commChannels[{index}].meta")
         channels.append(
@@ -296,7 +307,9 @@ def _loyalty_type(payload: dict) -> str | None:
         return None
     text = as_text(raw).lower().replace("-", "_")
     if text not in LoyaltyType.values:
-        raise DomainError(400, f"Invalid loyaltyType {as_text(raw)!r}: use loyalty or non_loyalty")
+        raise DomainError(
+            Code.BAD_REQUEST, f"Invalid loyaltyType {as_text(raw)!r}: use loyalty or non_loyalty"
+        )
     return text
 
 
@@ -306,7 +319,7 @@ def _associated_till(raw: Any) -> Till | None:
         return None
     till = Till.objects.filter(code=code, is_active=True).first()
     if till is None:
-        raise DomainError(91020)
+        raise DomainError(Code.REGISTRATION_TILL_INVALID)
     return till
 
 
@@ -326,13 +339,13 @@ def _registration_date(payload: dict, profile: dict) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise DomainError(8017)
+        raise DomainError(Code.REGISTRATION_DATE_INVALID)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     past = timedelta(days=getattr(settings, "REGISTRATION_MAX_PAST_DAYS", 3650))
     future = timedelta(days=getattr(settings, "REGISTRATION_MAX_FUTURE_DAYS", 1))
     if not now - past <= moment <= now + future:
-        raise DomainError(1034)
+        raise DomainError(Code.REGISTRATION_DATE_OUT_OF_RANGE)
     return moment
 
 
@@ -362,11 +375,16 @@ def _in_source(identifier: Identifier, ref: SourceRef) -> bool:
 
 
 def _already_exists(customer_id: int) -> DomainError:
-    return DomainError(8006, codes.get(8006).message.format(customer_id))
+    return DomainError(
+        Code.CUSTOMER_EXISTS_IN_SOURCE,
+        codes.get(Code.CUSTOMER_EXISTS_IN_SOURCE).message.format(customer_id),
+    )
 
 
 def _merged_victim(customer: Customer) -> DomainError:
-    return DomainError(8067, codes.get(8067).message.format(customer.merged_into_id))
+    return DomainError(
+        Code.ALREADY_MERGED, codes.get(Code.ALREADY_MERGED).message.format(customer.merged_into_id)
+    )
 
 
 def _profile_for(customer: Customer, ref: SourceRef, actor: Actor) -> SourceProfile:
@@ -437,9 +455,9 @@ _CHANNEL_OF_IDENTIFIER = {
 }
 # Warning of an identifier to add that the profile already holds (nothing changes).
 _ALREADY_HELD = {
-    IdentifierType.MOBILE: 8071,
-    IdentifierType.EMAIL: 8072,
-    IdentifierType.EXTERNAL_ID: 8073,
+    IdentifierType.MOBILE: Code.IDENTIFIER_ALREADY_HELD_MOBILE,
+    IdentifierType.EMAIL: Code.IDENTIFIER_ALREADY_HELD_EMAIL,
+    IdentifierType.EXTERNAL_ID: Code.IDENTIFIER_ALREADY_HELD_EXTERNAL_ID,
 }
 
 
@@ -473,13 +491,13 @@ def _registration_identifier_rule(identifiers: list[tuple[str, str]], loyalty_ty
     types = {type_ for type_, _ in identifiers}
     if loyalty_type == LoyaltyType.NON_LOYALTY:
         if not types & {IdentifierType.MOBILE, IdentifierType.EMAIL}:
-            raise DomainError(1045)
+            raise DomainError(Code.NON_LOYALTY_IDENTIFIER_MISSING)
         return
     if not types:
-        raise DomainError(1007)
+        raise DomainError(Code.LOYALTY_IDENTIFIER_MISSING)
     primary = {IdentifierType.MOBILE, IdentifierType.EMAIL, IdentifierType.EXTERNAL_ID}
     if getattr(settings, "REGISTRATION_PRIMARY_IDENTIFIER_REQUIRED", True) and not types & primary:
-        raise DomainError(1007)
+        raise DomainError(Code.LOYALTY_IDENTIFIER_MISSING)
 
 
 @atomic_with_retry
@@ -496,7 +514,7 @@ def customer_register(
     """
     ref = _resolve_write_source(source, account_id)
     if not isinstance(payload, dict):
-        raise DomainError(400)
+        raise DomainError(Code.BAD_REQUEST)
     profile_body = _profile_body(payload, ref)
     identifiers = _registration_identifiers(profile_body.get("identifiers"))
     warnings = Warnings()
@@ -527,17 +545,23 @@ def customer_register(
             raise _already_exists(in_source[0].customer_id)
         if customer is not None:
             if customer.is_fraud:
-                raise DomainError(618)
+                raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
             if SourceProfile.objects.filter(
                 customer=customer, source=ref.source, account=ref.account
             ).exists():
-                raise DomainError(8066, f"{codes.get(8066).message} (userId {customer.pk})")
-            warnings.add(8050)
+                raise DomainError(
+                    Code.HOLDER_HAS_PROFILE_IN_SOURCE,
+                    f"{codes.get(Code.HOLDER_HAS_PROFILE_IN_SOURCE).message} (userId {customer.pk})",
+                )
+            warnings.add(Code.COMBINED_WITH_OTHER_SOURCE)
             others = [
                 (o.type, o.value, o.customer_id) for o in owners if o.customer_id != customer.pk
             ]
             if others:
-                warnings.add(8052, f"{codes.get(8052).message}; not taken: {_listed(others)}")
+                warnings.add(
+                    Code.REGISTER_CONFLICTING_CUSTOMERS,
+                    f"{codes.get(Code.REGISTER_CONFLICTING_CUSTOMERS).message}; not taken: {_listed(others)}",
+                )
                 not_taken = {(type_, value) for type_, value, _ in others}
                 identifiers = [pair for pair in identifiers if pair not in not_taken]
             # Customer-level fields already set are kept; new ones are added.
@@ -601,11 +625,11 @@ def customer_update(
     `createdId` is the survivor's)."""
     ref = _resolve_write_source(source, account_id)
     if not isinstance(payload, dict):
-        raise DomainError(400)
+        raise DomainError(Code.BAD_REQUEST)
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
-        raise DomainError(816) from None
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND) from None
     profile_body = _profile_body(payload, ref)
     warnings = Warnings()
     loyalty_type = _loyalty_type(payload)
@@ -623,9 +647,9 @@ def customer_update(
     with audit_context(actor, operation="customer_update"):
         customer = customer_lock(customer_id=pk, follow_merges=True, warnings=warnings)
         if customer.is_fraud:
-            raise DomainError(618)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         if loyalty_type == LoyaltyType.NON_LOYALTY and customer.loyalty_type == LoyaltyType.LOYALTY:
-            raise DomainError(8018)
+            raise DomainError(Code.LOYALTY_TO_NON_LOYALTY)
         profile = _profile_for(customer, ref, actor)
         stored = set(profile.identifiers.values_list("type", "value"))
         for item in identifiers:
@@ -635,7 +659,10 @@ def customer_update(
             except InvalidIdentifier:
                 value = None
             if (type_, value) not in stored:
-                warnings.add(91006, x=type_ or as_text(item.get("type")) or "identifier")
+                warnings.add(
+                    Code.FIELD_UPDATE_NOT_ALLOWED,
+                    x=type_ or as_text(item.get("type")) or "identifier",
+                )
 
         for field, value in names.items():
             setattr(profile, field, value)
@@ -678,14 +705,14 @@ def _change_items(raw: Any, *, adding: bool, warnings: Warnings) -> list[tuple[s
         item = _as_dict(item)
         type_ = identifier_type(item.get("type"))
         if type_ is None:
-            raise DomainError(8013)
+            raise DomainError(Code.IDENTIFIER_INVALID)
         try:
             value = normalise_identifier(type_, item.get("value"))
         except InvalidIdentifier:
             if adding:
-                warnings.add(_INVALID_ON_CHANGE.get(type_, 8070))
+                warnings.add(_INVALID_ON_CHANGE.get(type_, Code.NO_VALID_IDENTIFIER_CHANGE))
             else:
-                warnings.add(8070)
+                warnings.add(Code.NO_VALID_IDENTIFIER_CHANGE)
             continue
         if (type_, value) not in items:
             items.append((type_, value))
@@ -720,12 +747,12 @@ def customer_change_identifiers(
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
-        raise DomainError(8009) from None
+        raise DomainError(Code.UPDATE_CUSTOMER_NOT_FOUND) from None
     warnings = Warnings()
     to_add = _change_items(add, adding=True, warnings=warnings)
     to_remove = _change_items(remove, adding=False, warnings=warnings)
     if not to_add and not to_remove:
-        warnings.add(8070)
+        warnings.add(Code.NO_VALID_IDENTIFIER_CHANGE)
 
     with audit_context(actor, operation="customer_change_identifiers"):
         identifier_values_lock([*to_add, *to_remove])
@@ -734,14 +761,14 @@ def customer_change_identifiers(
         locked = customers_lock(customer_ids={pk, *(o.customer_id for o in owners)})
         customer = locked.get(pk)
         if customer is None:
-            raise DomainError(8009)
+            raise DomainError(Code.UPDATE_CUSTOMER_NOT_FOUND)
         if customer.merged_into_id:
             raise _merged_victim(customer)
         if customer.is_fraud:
-            raise DomainError(618)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         owners = _owners(to_add) if to_add else []  # re-read under the locks
         if any(_in_source(o, ref) and o.customer_id != customer.pk for o in owners):
-            raise DomainError(8007)
+            raise DomainError(Code.UPDATE_CUSTOMER_EXISTS_IN_SOURCE)
         held_here = {(o.type, o.value) for o in owners if _in_source(o, ref)}
         for type_, _value in [pair for pair in to_add if pair in held_here]:
             if type_ in _ALREADY_HELD:
@@ -753,13 +780,19 @@ def customer_change_identifiers(
             if SourceProfile.objects.filter(
                 customer=survivor, source=ref.source, account=ref.account
             ).exists():
-                raise DomainError(8066, f"{codes.get(8066).message} (userId {survivor.pk})")
+                raise DomainError(
+                    Code.HOLDER_HAS_PROFILE_IN_SOURCE,
+                    f"{codes.get(Code.HOLDER_HAS_PROFILE_IN_SOURCE).message} (userId {survivor.pk})",
+                )
         not_taken: set[tuple[str, str]] = set()
         if len(others) > 1:
             conflicting = [
                 (o.type, o.value, o.customer_id) for o in owners if o.customer_id != customer.pk
             ]
-            warnings.add(8053, f"{codes.get(8053).message}; not taken: {_listed(conflicting)}")
+            warnings.add(
+                Code.UPDATE_CONFLICTING_CUSTOMERS,
+                f"{codes.get(Code.UPDATE_CONFLICTING_CUSTOMERS).message}; not taken: {_listed(conflicting)}",
+            )
             not_taken = {(type_, value) for type_, value, _ in conflicting}
         new = [pair for pair in to_add if pair not in held_here and pair not in not_taken]
 
@@ -772,7 +805,7 @@ def customer_change_identifiers(
             if deleted:
                 removed.append((type_, value))
             else:
-                warnings.add(8070)
+                warnings.add(Code.NO_VALID_IDENTIFIER_CHANGE)
 
         if survivor is not None:
             _merge_locked(
@@ -782,7 +815,10 @@ def customer_change_identifiers(
                 reason="changeIdentifier: identifier held in another source",
                 warnings=warnings,
             )
-            warnings.add(8051, codes.get(8051).message.format(survivor.pk))
+            warnings.add(
+                Code.MERGED_WITH_OTHER_SOURCE,
+                codes.get(Code.MERGED_WITH_OTHER_SOURCE).message.format(survivor.pk),
+            )
             customer = survivor
             profile = SourceProfile.objects.get(pk=profile.pk)  # now the survivor's
         _create_identifiers(profile, new, ref)
@@ -818,20 +854,22 @@ def customer_identifier_reallocate(
         identifier_values_lock([pair])
         locked = customers_lock(customer_ids=[from_customer_id, to_customer_id])
         if from_customer_id not in locked or to_customer_id not in locked:
-            raise DomainError(816)
+            raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
         holder, receiver = locked[from_customer_id], locked[to_customer_id]
         if receiver.merged_into_id:
             raise _merged_victim(receiver)
         if holder.is_fraud or receiver.is_fraud:
-            raise DomainError(618)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         held = Identifier.objects.filter(customer=holder, type=type_, value=value)
         if not held.exists():
-            raise DomainError(9012)
+            raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS)
         held.delete()
         profile = _profile_for(receiver, ref, actor)
         owners = _owners([pair])
         if any(o.customer_id != receiver.pk for o in owners):
-            raise DomainError(8007)  # not expected: the value is locked and was the holder's
+            raise DomainError(
+                Code.UPDATE_CUSTOMER_EXISTS_IN_SOURCE
+            )  # not expected: the value is locked and was the holder's
         if not owners:
             _create_identifiers(profile, [pair], ref)
         channel_type = _CHANNEL_OF_IDENTIFIER.get(type_)
@@ -873,13 +911,13 @@ def _merge_locked(
     other apps' rows through `registry.merge_steps`); the database refuses to mark it
     merged otherwise (`customer_victim_holds_nothing` and the other apps' triggers)."""
     if victim.pk == survivor.pk:
-        raise DomainError(9029)
+        raise DomainError(Code.MERGE_WITH_ITSELF)
     if victim.merged_into_id:
-        raise DomainError(9027)
+        raise DomainError(Code.VICTIM_ALREADY_MERGED)
     if survivor.merged_into_id:
-        raise DomainError(9023)
+        raise DomainError(Code.SURVIVOR_IS_VICTIM)
     if victim.is_fraud or survivor.is_fraud:
-        raise DomainError(618)
+        raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
     now = timezone.now()
     with audit_context(
         actor, operation="customer_merge", merge_victim=victim.pk, merge_survivor=survivor.pk
@@ -949,7 +987,7 @@ def customer_merge(
         warnings = Warnings()
     locked = customers_lock(customer_ids=[victim_id, survivor_id])
     if victim_id not in locked or survivor_id not in locked:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     return _merge_locked(
         victim=locked[victim_id],
         survivor=locked[survivor_id],
@@ -963,7 +1001,7 @@ def status_from_label(label: Any) -> str:
     """ "Fraud Marked", "fraud_marked", "FRAUD-MARKED" -> FRAUD_MARKED; unknown 8086."""
     text = as_text(label).upper().replace(" ", "_").replace("-", "_")
     if text not in CustomerStatus.values:
-        raise DomainError(8086)
+        raise DomainError(Code.STATUS_LABEL_INVALID)
     return text
 
 
@@ -982,13 +1020,13 @@ def customer_set_status(
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
-        raise DomainError(816) from None
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND) from None
     with audit_context(actor, operation="customer_set_status"):
         customer = customer_lock(customer_id=pk)
         if customer.merged_into_id:
             raise _merged_victim(customer)
         if customer.is_fraud and isinstance(actor, Till):
-            raise DomainError(618)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         if customer.status == new_status:
             return customer
         is_till = isinstance(actor, Till)

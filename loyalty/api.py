@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
@@ -38,9 +39,9 @@ def _program_id(raw) -> int | None:
     try:
         program_id = int(raw)
     except (TypeError, ValueError):
-        raise DomainError(895) from None
+        raise DomainError(Code.PROGRAM_NOT_CONFIGURED) from None
     if not 0 < program_id <= INTEGER_MAX:
-        raise DomainError(895)
+        raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
     return program_id
 
 
@@ -68,7 +69,7 @@ class LoyaltyDetailsView(APIView):
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         program_id = _program_id(request.query_params.get("programId"))
         if program_id is not None and not Program.objects.filter(pk=program_id).exists():
-            raise DomainError(895)
+            raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
         data = selectors.program_details(customer=customer, program_id=program_id)
         return Response({"data": data, "warnings": list(warnings), "errors": []})
 
@@ -165,7 +166,7 @@ class PointsTransferView(APIView):
         else:
             program = services.program_default()
         if program is None:
-            raise DomainError(895)
+            raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
         warnings = Warnings()
         transfer = services.points_transfer(
             from_customer=from_customer,
@@ -262,23 +263,23 @@ class TransactionInput(serializers.Serializer):
         if isinstance(data, dict):
             raw_amount = data.get("billAmount")
             if isinstance(raw_amount, bool):
-                raise DomainError(601)
+                raise DomainError(Code.TRANSACTION_AMOUNT_INVALID)
             try:
                 amount = Decimal(str(raw_amount))
             except ArithmeticError:
-                raise DomainError(601) from None
+                raise DomainError(Code.TRANSACTION_AMOUNT_INVALID) from None
             # The column: DecimalField(max_digits=14, decimal_places=2), never rounded.
             if (
                 not amount.is_finite()
                 or abs(amount) >= Decimal("1e12")
                 or amount != amount.quantize(Decimal("0.01"))
             ):
-                raise DomainError(601)
+                raise DomainError(Code.TRANSACTION_AMOUNT_INVALID)
             if data.get("billingTime") not in (None, ""):
                 try:
                     serializers.DateTimeField().to_internal_value(data["billingTime"])
                 except serializers.ValidationError:
-                    raise DomainError(621) from None
+                    raise DomainError(Code.TRANSACTION_DATE_INVALID) from None
         return super().to_internal_value(data)
 
 
@@ -289,13 +290,13 @@ def _identified_customer(data: dict) -> Customer | None:
         try:
             customer = customer_get(customer_id=data["userId"])
         except DomainError:
-            raise DomainError(611) from None
+            raise DomainError(Code.TRANSACTION_CUSTOMER_NOT_FOUND) from None
     elif data.get("identifierType") and data.get("identifierValue"):
         # The selector reads the value as registration stored it ("9512450827" is
         # 919512450827); an unknown type or an invalid value finds no one.
         type_ = identifier_type(data["identifierType"])
         if type_ is None:
-            raise DomainError(611)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_NOT_FOUND)
         customer = selectors.customer_by_identifier(
             identifier_type=type_,
             value=data["identifierValue"],
@@ -303,7 +304,7 @@ def _identified_customer(data: dict) -> Customer | None:
             account_id=data.get("accountId"),
         )
         if customer is None:
-            raise DomainError(611)
+            raise DomainError(Code.TRANSACTION_CUSTOMER_NOT_FOUND)
     else:
         return None
     return customer  # a merge victim's bill goes to its survivor (bill_add, warning 8069)
@@ -315,7 +316,7 @@ def _store_of(request, data: dict) -> tuple[Store, Till | None]:
         return actor.store, actor
     store = Store.objects.filter(code=data.get("storeCode") or "").first()
     if store is None:
-        raise DomainError(671)
+        raise DomainError(Code.STORE_OR_TILL_INVALID)
     return store, None
 
 
@@ -356,13 +357,13 @@ class TransactionsView(APIView):
         data = serializer.validated_data
         bill_type = str(data["type"]).upper()
         if bill_type not in TransactionType.values:
-            raise DomainError(605)
+            raise DomainError(Code.TRANSACTION_TYPE_UNSUPPORTED)
         amount = data["billAmount"]
         if amount < 0:
-            raise DomainError(601)
+            raise DomainError(Code.TRANSACTION_AMOUNT_INVALID)
         billed_at = data.get("billingTime")
         if billed_at is not None and billed_at > timezone.now() + timedelta(days=1):
-            raise DomainError(643)
+            raise DomainError(Code.TRANSACTION_DATE_TOO_FAR)
         store, till = _store_of(request, data)
         line_count = data["lineItemsCount"] or len(data.get("lineItems") or [])
         if bill_type == TransactionType.RETURN:
@@ -372,7 +373,7 @@ class TransactionsView(APIView):
                 .first()
             )
             if original is None:
-                raise DomainError(625)
+                raise DomainError(Code.TRANSACTION_NOT_FOUND)
             result = services.bill_return(
                 original=original,
                 amount=amount,
@@ -386,7 +387,7 @@ class TransactionsView(APIView):
             if bill_type == TransactionType.REGULAR:
                 customer = _identified_customer(data)
                 if customer is None:
-                    raise DomainError(606)
+                    raise DomainError(Code.TRANSACTION_CUSTOMER_MISSING)
             result = services.bill_add(
                 store=store,
                 till=till,

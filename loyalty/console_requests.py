@@ -25,6 +25,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from config import codes
+from config.codes import Code
 from config.errors import DomainError
 from config.masking import mask_text, request_can_view_pii, shown_text
 from customers import console_display, registry
@@ -84,61 +86,8 @@ def may_decide(user, request: Request) -> bool:
     )
 
 
-# Staff wording of the service refusals the request screens meet; the API keeps the
-# registry's messages. Filled from what the form knows (`RaiseForm.message_context`).
-PLAIN_MESSAGES = {
-    618: "This customer is marked as fraud: no request is accepted until the fraud status is lifted.",
-    707: "This coupon series does not exist or is switched off.",
-    816: "No customer has this user id.",
-    895: "This loyalty program does not exist or is switched off.",
-    1627: "This bill was already claimed: it is a regular or retro bill now.",
-    1628: "No bill with this number at this store on this date: check the bill number, the store and the bill date.",
-    1631: "Retro claims are switched off (Loyalty › Request type configurations).",
-    1632: "This bill is older than the retro window allows.",
-    1633: "This bill is dated too long before the customer registered.",
-    8045: "Choose one of the customer's profiles (a source with several accounts needs its account).",
-    8067: "This customer was merged into another one: raise the request on the survivor.",
-    8127: "This profile's account is not configured (or switched off).",
-    9002: "The new mobile number already belongs to another customer.",
-    9003: "The new e-mail address already belongs to another customer.",
-    9005: "The new external id already belongs to another customer.",
-    9012: "The old value is not one of this customer's identifiers in the chosen profile.",
-    9013: "This request does not exist.",
-    9014: "This request was already decided.",
-    9015: "This reason is not one of the reasons configured for the request type.",
-    9017: "Write the reason for the rejection: the requester sees it.",
-    9018: "The duplicate already has a merge request waiting for a decision.",
-    9019: "You raised this request: another checker decides it (four eyes).",
-    9021: "Your role may not do this for this request type.",
-    9022: "This customer is not a loyalty customer: goodwill points and retro claims need one.",
-    9023: "This customer was itself merged into another one: it cannot take in a duplicate.",
-    9024: "The new value is not a valid mobile number, e-mail address or external id.",
-    9026: "This customer already has a merge request waiting for a decision.",
-    9027: "That customer was already merged into another one.",
-    9028: "Another request for this value is waiting for a decision.",
-    9029: "A customer cannot be merged into itself: enter the user id of the duplicate.",
-    9031: "The new value is the same as the old one.",
-    9033: "Approve at most the points that were asked for.",
-    9034: "An erasure request for this customer is already waiting for a decision.",
-    9035: "This customer's personal data is already erased.",
-}
-# Where one form reads a code differently.
-PLAIN_MESSAGES_OF_KIND = {
-    "merge": {
-        816: "No customer has user id {victim}.",
-        9027: "Customer {victim} was already merged into another customer.",
-    },
-    "mobile-realloc": {
-        816: "No customer has user id {from_customer}.",
-        9012: "Customer {from_customer} does not hold this mobile number in {source}.",
-        9029: "This customer already holds the mobile: enter the user id of the customer who holds it now.",
-    },
-}
-
-
 def _error_text(error: DomainError, kind: str = "", **context) -> str:
-    plain = {**PLAIN_MESSAGES, **PLAIN_MESSAGES_OF_KIND.get(kind, {})}
-    return console_display.error_text(error, plain, **context)
+    return console_display.error_text(error, kind, **context)
 
 
 def _failure_text(request: Request) -> str:
@@ -146,7 +95,7 @@ def _failure_text(request: Request) -> str:
     service's message, which the API answers)."""
     if not request.failure_code:
         return mask_text(request.failure_reason)
-    plain = PLAIN_MESSAGES.get(request.failure_code) or mask_text(request.failure_reason)
+    plain = codes.staff_message(request.failure_code) or mask_text(request.failure_reason)
     return f"{plain} (code {request.failure_code})"
 
 
@@ -404,7 +353,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         error = ""
         if "apply" in request.POST and status == RequestStatus.REJECTED and not comments:
             # One message on the confirmation instead of one refusal (9017) per request.
-            error = PLAIN_MESSAGES[9017]
+            error = codes.staff_message(Code.REJECTION_REASON_REQUIRED)
         if "apply" not in request.POST or error:
             return TemplateResponse(
                 request,
@@ -637,7 +586,7 @@ class RaiseForm(forms.Form):
         return self.fixed_base_type
 
     def message_context(self) -> dict:
-        """What the console's wording of a refusal may name (`PLAIN_MESSAGES_OF_KIND`)."""
+        """What the console's wording of a refusal may name (`config.codes.STAFF_MESSAGES_ON`)."""
         return {}
 
     def preview(self) -> dict | None:

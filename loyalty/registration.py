@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from customers.audit import Actor
 from customers.models import Customer, LoyaltyType
@@ -78,7 +79,10 @@ def _opening_balances(items: list[dict]) -> list[int | None]:
             balances.append(opening_points(item.get("loyaltyPoints")))
         except ValueError:
             raise DomainError(
-                9207, x=item.get("loyaltyPoints"), y=item.get("programId"), z=MAX_OPENING_POINTS
+                Code.OPENING_BALANCE_INVALID,
+                x=item.get("loyaltyPoints"),
+                y=item.get("programId"),
+                z=MAX_OPENING_POINTS,
             ) from None
     return balances
 
@@ -119,7 +123,7 @@ def enrollments_from_payload(
     balances = _opening_balances(items)
     if customer.loyalty_type != LoyaltyType.LOYALTY:
         if items:
-            warnings.add(9204)
+            warnings.add(Code.ENROLLMENT_NOT_LOYALTY)
         return
     if not items:
         # A loyalty customer without any enrollment (new, or just converted from
@@ -138,7 +142,7 @@ def enrollments_from_payload(
         program_id = _int_or_none(item.get("programId"))
         program = programs.get(program_id) if program_id is not None else None
         if program is None or not program.is_active:
-            warnings.add(9201, x=item.get("programId"))
+            warnings.add(Code.ENROLLMENT_PROGRAM_NOT_FOUND, x=item.get("programId"))
             continue
         tier = None
         tier_number = _int_or_none(item.get("tierNumber"))
@@ -154,13 +158,13 @@ def enrollments_from_payload(
         if not new:
             continue
         if tier_number is not None and tier is None:
-            warnings.add(9202, x=item.get("tierNumber"), y=program.pk)
+            warnings.add(Code.ENROLLMENT_TIER_NOT_FOUND, x=item.get("tierNumber"), y=program.pk)
         enrollment.program = program
         enrollment_welcome(enrollment=enrollment, actor=actor, side_effects=side_effects)
         if opening:
             expiry = _parse_datetime(item.get("pointsExpiryDate"))
             if expiry is not None and expiry <= timezone.now():
-                warnings.add(9203, x=item.get("pointsExpiryDate"))
+                warnings.add(Code.ENROLLMENT_EXPIRY_IN_PAST, x=item.get("pointsExpiryDate"))
                 expiry = None
             points_credit(
                 enrollment=enrollment,

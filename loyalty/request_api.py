@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.masking import mask, mask_pair, request_can_view_pii, shown_text
@@ -238,7 +239,7 @@ def _customer_of(body: dict[str, Any]):
             identifier_name=body.get("identifierName"),
             identifier_value=body.get("identifierValue"),
         )
-    raise DomainError(9030, x="customerId")
+    raise DomainError(Code.REQUEST_FIELD_INVALID, x="customerId")
 
 
 def _text(body: dict, name: str) -> Any:
@@ -246,7 +247,7 @@ def _text(body: dict, name: str) -> Any:
     text: 9030, rather than its repr stored."""
     value = body.get(name, "")
     if isinstance(value, (dict, list)):
-        raise DomainError(9030, x=name)
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
     return value
 
 
@@ -259,11 +260,11 @@ def _decision_items(data: Any) -> list[Any]:
             [data],
         )
     else:
-        raise DomainError(9030, x="requests")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="requests")
     # An object or a list is no comment (its repr would be stored): the whole call is refused.
     for index, item in enumerate(items):
         if isinstance(item, dict) and isinstance(item.get("comments"), (dict, list)):
-            raise DomainError(9030, x=f"[{index}].comments")
+            raise DomainError(Code.REQUEST_FIELD_INVALID, x=f"[{index}].comments")
     return items
 
 

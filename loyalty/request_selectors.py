@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError
 from config.pagination import Page
 from loyalty.models import LedgerEntry, Request, RequestBaseType, RequestStatus, RequestType
@@ -139,10 +140,10 @@ def request_get(*, request_id: Any) -> Request:
     try:
         pk = int(str(request_id))
     except (TypeError, ValueError):
-        raise DomainError(9013) from None
+        raise DomainError(Code.REQUEST_NOT_FOUND) from None
     request = _base().filter(pk=pk).first()
     if request is None:
-        raise DomainError(9013)
+        raise DomainError(Code.REQUEST_NOT_FOUND)
     return _with_ledger([request])[0]
 
 
@@ -170,7 +171,7 @@ def change_base_types(change_type: str | None) -> list[str] | None:
         return None
     change_type = change_type.strip().upper()
     if change_type not in CHANGE_TYPES:
-        raise DomainError(9008)
+        raise DomainError(Code.REQUEST_BASE_TYPE_INVALID)
     return [change_type] if change_type in RequestBaseType.values else []
 
 
@@ -202,7 +203,7 @@ def _day(raw: str, name: str, invalid_code: int) -> date:
         except ValueError:  # 2024-02-30: the right shape, no such day
             raise DomainError(invalid_code) from None
     if _is_other_date_format(text):
-        raise DomainError(1216, x=name)
+        raise DomainError(Code.DATE_FORMAT_UNSUPPORTED, x=name)
     raise DomainError(invalid_code)
 
 
@@ -215,7 +216,7 @@ def date_range(start: str | None, end: str | None) -> tuple[datetime | None, dat
     start_day = _day(start, "startDate", 8112) if start else None
     end_day = _day(end, "endDate", 8113) if end else None
     if start_day and end_day and start_day > end_day:
-        raise DomainError(8115)
+        raise DomainError(Code.START_AFTER_END)
     start_at = datetime.combine(start_day, time.min, tzinfo=zone) if start_day else None
     end_at = (
         datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=zone) if end_day else None

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.masking import mask, mask_pair, mask_text
 from config.transactions import atomic_with_retry
@@ -93,9 +94,9 @@ IDENTIFIER_TYPE_OF = {
 }
 # New value already held by a customer.
 IN_USE_CODE = {
-    RequestBaseType.MOBILE: 9002,
-    RequestBaseType.EMAIL: 9003,
-    RequestBaseType.EXTERNAL_ID: 9005,
+    RequestBaseType.MOBILE: Code.NEW_MOBILE_IN_USE,
+    RequestBaseType.EMAIL: Code.NEW_EMAIL_IN_USE,
+    RequestBaseType.EXTERNAL_ID: Code.NEW_EXTERNAL_ID_IN_USE,
 }
 
 
@@ -131,9 +132,9 @@ def _validate_type(request_type: Any, base_type: Any) -> tuple[str, str]:
     request_type = as_text(request_type).upper()
     base_type = as_text(base_type).upper()
     if request_type not in BASE_TYPES_OF:
-        raise DomainError(9006)
+        raise DomainError(Code.REQUEST_TYPE_INVALID)
     if base_type not in BASE_TYPES_OF[request_type]:
-        raise DomainError(9008)
+        raise DomainError(Code.REQUEST_BASE_TYPE_INVALID)
     return request_type, base_type
 
 
@@ -160,7 +161,7 @@ def actor_may(actor: Actor, request_type: str, action: str) -> bool:
 
 def _require(actor: Actor, request_type: str, action: str) -> None:
     if not actor_may(actor, request_type, action):
-        raise DomainError(9021, x=action.replace("_", "-"))
+        raise DomainError(Code.REQUEST_PERMISSION_MISSING, x=action.replace("_", "-"))
 
 
 # --- Payload validation ---------------------------------------------------------------
@@ -187,17 +188,17 @@ def _int_field(payload: dict, name: str, *aliases: str, required: bool = True) -
     raw = _field(payload, name, *aliases)
     if raw is None:
         if required:
-            raise DomainError(9030, x=name)
+            raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
         return None
     try:
         return int(as_text(raw))
     except (TypeError, ValueError):
-        raise DomainError(9030, x=name) from None
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name) from None
 
 
 def _require_loyalty(customer: Customer) -> None:
     if customer.loyalty_type != LoyaltyType.LOYALTY:
-        raise DomainError(9022)
+        raise DomainError(Code.NOT_LOYALTY_CUSTOMER)
 
 
 def _points_value(raw: Any, name: str) -> Decimal:
@@ -206,9 +207,9 @@ def _points_value(raw: Any, name: str) -> Decimal:
     try:
         points = points_amount(raw)
     except ValueError:
-        raise DomainError(9030, x=name) from None
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name) from None
     if points <= 0:
-        raise DomainError(9030, x=name)
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
     return points
 
 
@@ -222,13 +223,13 @@ def _validate_goodwill_points(
     else:
         program = Program.objects.filter(pk=program_id, is_active=True).first()
     if program is None:
-        raise DomainError(895)
+        raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
     raw = _field(payload, "points", "value")
     if raw is None:
-        raise DomainError(9030, x="points")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="points")
     points = _points_value(raw, "points")
     if config.goodwill_points_cap is not None and points > config.goodwill_points_cap:
-        raise DomainError(9016, x=_number(config.goodwill_points_cap))
+        raise DomainError(Code.GOODWILL_OVER_LIMIT, x=_number(config.goodwill_points_cap))
     return Validated(payload={"programId": program.pk, "points": _number(points)}, program=program)
 
 
@@ -237,7 +238,7 @@ def _validate_goodwill_coupon(
 ) -> Validated:
     series_id = _int_field(payload, "seriesId", "couponSeriesId")
     if not CouponSeries.objects.filter(pk=series_id, is_active=True).exists():
-        raise DomainError(707)
+        raise DomainError(Code.COUPON_SERIES_INVALID)
     return Validated(payload={"seriesId": series_id})
 
 
@@ -245,31 +246,31 @@ def _retro_rules(*, bill: Bill, customer: Customer, config: RequestTypeConfig) -
     """The retro window: enabled (1631), bill still not-interested (1627), not too old
     (1632), not too long before the customer registered (1633)."""
     if not config.retro_enabled:
-        raise DomainError(1631)
+        raise DomainError(Code.RETRO_NOT_ENABLED)
     if bill.type != TransactionType.NOT_INTERESTED or bill.customer_id is not None:
-        raise DomainError(1627)
+        raise DomainError(Code.RETRO_ALREADY_MARKED)
     now = timezone.now()
     if config.retro_max_bill_age_days is not None and bill.billed_at < now - timedelta(
         days=config.retro_max_bill_age_days
     ):
-        raise DomainError(1632)
+        raise DomainError(Code.RETRO_REGISTRATION_TOO_OLD)
     if (
         config.retro_hours_before_registration is not None
         and bill.billed_at
         < customer.registered_at - timedelta(hours=config.retro_hours_before_registration)
     ):
-        raise DomainError(1633)
+        raise DomainError(Code.RETRO_MAPPING_WINDOW_EXCEEDED)
 
 
 def _validate_retro(
     *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
     if not config.retro_enabled:
-        raise DomainError(1631)
+        raise DomainError(Code.RETRO_NOT_ENABLED)
     _require_loyalty(customer)
     number = as_text(_field(payload, "billNumber", "transactionNumber"))
     if not number:
-        raise DomainError(9030, x="billNumber")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="billNumber")
     store_code = as_text(_field(payload, "storeCode", "store"))
     bills = Bill.objects.filter(number=number).exclude(type=TransactionType.RETURN)
     if store_code:
@@ -277,13 +278,13 @@ def _validate_retro(
     elif _is_till(actor):
         bills = bills.filter(store_id=actor.store_id)
     else:
-        raise DomainError(9030, x="storeCode")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="storeCode")
     bill = bills.select_related("store").first()
     if bill is None:
-        raise DomainError(1628)
+        raise DomainError(Code.RETRO_TRANSACTION_ID_INVALID)
     bill_date = as_text(payload.get("billDate"))
     if bill_date and timezone.localtime(bill.billed_at).date().isoformat() != bill_date[:10]:
-        raise DomainError(1628)
+        raise DomainError(Code.RETRO_TRANSACTION_ID_INVALID)
     _retro_rules(bill=bill, customer=customer, config=config)
     return Validated(
         payload={
@@ -300,8 +301,8 @@ def _source_ref(payload: dict) -> SourceRef:
     return source_resolve(
         source=as_text(payload.get("source")) or Source.INSTORE,
         account_id=as_text(payload.get("accountId")),
-        missing_code=8004,
-        unknown_account_code=8127,
+        missing_code=Code.ADD_SOURCE_MISSING,
+        unknown_account_code=Code.WRITE_SOURCE_OR_ACCOUNT_INVALID,
     )
 
 
@@ -316,7 +317,7 @@ def _identifier_rules(
 ) -> None:
     type_ = IDENTIFIER_TYPE_OF[base_type]
     if not _holds(customer.pk, type_, old, ref):
-        raise DomainError(9012)
+        raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS)
     if Identifier.objects.filter(type=type_, value=new).exists():
         raise DomainError(IN_USE_CODE[base_type])
 
@@ -329,19 +330,19 @@ def _validate_identifier(
     try:
         old = normalise_identifier(type_, _field(payload, "oldValue"))
     except InvalidIdentifier:
-        raise DomainError(9012) from None
+        raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS) from None
     try:
         new = normalise_identifier(type_, _field(payload, "newValue"))
     except InvalidIdentifier:
-        raise DomainError(9024) from None
+        raise DomainError(Code.NEW_IDENTIFIER_INVALID) from None
     if old == new:
-        raise DomainError(9031)
+        raise DomainError(Code.NEW_VALUE_SAME_AS_OLD)
     _identifier_rules(customer=customer, base_type=base_type, ref=ref, old=old, new=new)
     _lock_keys([f"request:{type_}:{new}"])
     if Request.objects.filter(
         status=RequestStatus.PENDING, base_type=base_type, payload__newValue=new
     ).exists():
-        raise DomainError(9028)
+        raise DomainError(Code.IDENTIFIER_REQUEST_PENDING)
     return Validated(
         payload={
             "source": ref.source,
@@ -363,11 +364,11 @@ def _pending_merge_with(customer_id: int) -> bool:
 
 def _merge_rules(*, victim: Customer, survivor: Customer) -> None:
     if victim.pk == survivor.pk:
-        raise DomainError(9029)
+        raise DomainError(Code.MERGE_WITH_ITSELF)
     if victim.merged_into_id:
-        raise DomainError(9027)
+        raise DomainError(Code.VICTIM_ALREADY_MERGED)
     if survivor.merged_into_id:
-        raise DomainError(9023)
+        raise DomainError(Code.SURVIVOR_IS_VICTIM)
 
 
 def merge_request_check(*, survivor: Customer, victim_id: int) -> Customer:
@@ -377,9 +378,9 @@ def merge_request_check(*, survivor: Customer, victim_id: int) -> Customer:
     victim = customer_get(customer_id=victim_id)
     _merge_rules(victim=victim, survivor=survivor)
     if _pending_merge_with(victim.pk):
-        raise DomainError(9018)
+        raise DomainError(Code.VICTIM_MERGE_PENDING)
     if _pending_merge_with(survivor.pk):
-        raise DomainError(9026)
+        raise DomainError(Code.SURVIVOR_MERGE_PENDING)
     return victim
 
 
@@ -390,14 +391,14 @@ def _validate_merge(
     victim_id = _int_field(payload, "victimId")
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=[victim_id, survivor_id])}
     if victim_id not in customers or survivor_id not in customers:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     victim, survivor = customers[victim_id], customers[survivor_id]
     _merge_rules(victim=victim, survivor=survivor)
     _lock_keys([f"request:merge:{victim.pk}", f"request:merge:{survivor.pk}"])
     if _pending_merge_with(victim.pk):
-        raise DomainError(9018)
+        raise DomainError(Code.VICTIM_MERGE_PENDING)
     if _pending_merge_with(survivor.pk):
-        raise DomainError(9026)
+        raise DomainError(Code.SURVIVOR_MERGE_PENDING)
     return Validated(
         payload={"victimId": victim.pk, "survivorId": survivor.pk}, other_customer=victim
     )
@@ -410,18 +411,20 @@ def _validate_mobile_realloc(
     try:
         mobile = normalise_identifier(IdentifierType.MOBILE, _field(payload, "mobile", "value"))
     except InvalidIdentifier:
-        raise DomainError(9024) from None
+        raise DomainError(Code.NEW_IDENTIFIER_INVALID) from None
     to_id = _int_field(payload, "toCustomerId", required=False) or customer.pk
     from_id = _int_field(payload, "fromCustomerId")
     if to_id != customer.pk:
-        raise DomainError(9030, x="toCustomerId")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="toCustomerId")
     if from_id == to_id:
-        raise DomainError(9029, "The mobile is already the customer's: from and to are the same")
+        raise DomainError(
+            Code.MERGE_WITH_ITSELF, "The mobile is already the customer's: from and to are the same"
+        )
     from_customer = Customer.objects.filter(pk=from_id).first()
     if from_customer is None:
-        raise DomainError(816)
+        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
     if not _holds(from_id, IdentifierType.MOBILE, mobile, ref):
-        raise DomainError(9012)
+        raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS)
     _lock_keys([f"request:{IdentifierType.MOBILE}:{mobile}"])
     if (
         Request.objects.filter(
@@ -431,7 +434,7 @@ def _validate_mobile_realloc(
         .filter(Q(payload__mobile=mobile) | Q(payload__newValue=mobile))
         .exists()
     ):
-        raise DomainError(9028)
+        raise DomainError(Code.IDENTIFIER_REQUEST_PENDING)
     return Validated(
         payload={
             "source": ref.source,
@@ -449,12 +452,12 @@ def _validate_erasure(
 ) -> Validated:
     """Erasure of the customer's personal data: staff only, once, one pending at a time."""
     if is_erased(customer):
-        raise DomainError(9035)
+        raise DomainError(Code.ALREADY_ERASED)
     _lock_keys([f"request:erasure:{customer.pk}"])
     if Request.objects.filter(
         status=RequestStatus.PENDING, base_type=RequestBaseType.ERASE, customer=customer
     ).exists():
-        raise DomainError(9034)
+        raise DomainError(Code.ERASURE_PENDING)
     return Validated(payload={})
 
 
@@ -525,7 +528,7 @@ def _apply_goodwill_points(*, request: Request, actor: Actor, config: RequestTyp
 def _apply_goodwill_coupon(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
     series = CouponSeries.objects.filter(pk=request.payload["seriesId"]).first()
     if series is None:
-        raise DomainError(707)
+        raise DomainError(Code.COUPON_SERIES_INVALID)
     request.coupon = coupon_issue(
         customer=Customer.objects.get(pk=request.customer_id),
         series=series,
@@ -554,7 +557,7 @@ def _apply_identifier_change(*, request: Request, actor: Actor, config: RequestT
     if result.merged_into is not None:
         raise DomainError(IN_USE_CODE[request.base_type])
     if not _holds(customer.pk, type_, new, ref) or _holds(customer.pk, type_, old, ref):
-        raise DomainError(9012)
+        raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS)
 
 
 def _apply_merge(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
@@ -635,7 +638,7 @@ def requests_merge(
         }
         if request.other_customer_id == request.customer_id:
             request.status = RequestStatus.FAILED
-            request.failure_code = 9029
+            request.failure_code = Code.MERGE_WITH_ITSELF
             request.failure_reason = (
                 f"Superseded by the merge of customer {victim.pk} into {survivor.pk}"
             )
@@ -746,7 +749,7 @@ def _approve_locked(
         requested = Decimal(str(request.payload["points"]))
         value = requested if approved_value is None else approved_value
         if value > requested:
-            raise DomainError(9033)
+            raise DomainError(Code.APPROVED_OVER_REQUESTED)
         request.approved_value = value
     request.decided_at = timezone.now()
     request.decision_comments = comments
@@ -844,26 +847,26 @@ def request_create(
         _require(actor, request_type, "one_step")
     reason, comments = as_text(reason)[:200], as_text(comments)
     if request_type == RequestType.ERASURE and not reason.strip():
-        raise DomainError(9030, x="reason")
+        raise DomainError(Code.REQUEST_FIELD_INVALID, x="reason")
     warnings = Warnings()
     config = request_type_config(request_type=request_type, base_type=base_type)
     if config.allowed_reasons and reason not in config.allowed_reasons:
-        raise DomainError(9015, x=reason or '""')
+        raise DomainError(Code.REQUEST_REASON_NOT_ALLOWED, x=reason or '""')
     payload = dict(payload or {})
 
     with audit_context(actor, operation="request_create"):
         locked = _request_locks(base_type=base_type, payload=payload, customer_ids=[customer.pk])
         if customer.pk not in locked:
-            raise DomainError(816)
+            raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
         # I2: a request about a merge victim is a request about its survivor (8069); a
         # merge naming a victim answers 9027 / 9023 from the merge rules instead.
         for key in _CUSTOMER_KEYS:
             named = _payload_customer_ids({key: payload.get(key)})
             if named and named[0] in locked and locked[named[0]].pk != named[0]:
                 payload[key] = locked[named[0]].pk
-                warnings.add(8069)
+                warnings.add(Code.MERGED_CUSTOMER)
         if locked[customer.pk].pk != customer.pk:
-            warnings.add(8069)
+            warnings.add(Code.MERGED_CUSTOMER)
         customer = locked[customer.pk]
         ensure_writable(customer)
         validated = _VALIDATORS[base_type](
@@ -890,7 +893,7 @@ def request_create(
         if request_type == RequestType.ERASURE:
             auto = False  # an erasure is always decided by a second person
         if auto_approve and not auto and not one_step:
-            warnings.add(9025)
+            warnings.add(Code.AUTO_APPROVAL_NOT_ALLOWED)
         failure = None
         if one_step or auto:
             request.auto_approved = not one_step
@@ -919,21 +922,21 @@ def _decide(
 ) -> RequestOutcome:
     status = as_text(status).upper()
     if status not in (RequestStatus.APPROVED, RequestStatus.REJECTED):
-        raise DomainError(9020)
+        raise DomainError(Code.DECISION_STATUS_INVALID)
     comments = as_text(comments)
     if status == RequestStatus.REJECTED and not comments:
-        raise DomainError(9017)
+        raise DomainError(Code.REJECTION_REASON_REQUIRED)
     value = None
     if approved_value not in (None, ""):
         value = _points_value(approved_value, "approvedValue")
     try:
         pk = int(as_text(request_id))
     except (TypeError, ValueError):
-        raise DomainError(9013) from None
+        raise DomainError(Code.REQUEST_NOT_FOUND) from None
     with audit_context(actor, operation="request_decide"):
         named = Request.objects.filter(pk=pk).first()
         if named is None:
-            raise DomainError(9013)
+            raise DomainError(Code.REQUEST_NOT_FOUND)
         _require(actor, named.type, "check")
         # I5: the effect's locks first (values, customers), then the request row's; the
         # row lock makes concurrent deciders queue, each re-reading the status after it.
@@ -951,9 +954,9 @@ def _decide(
             customers_lock(customer_ids=moved)
         _require(actor, request.type, "check")
         if request.status != RequestStatus.PENDING:
-            raise DomainError(9014)
+            raise DomainError(Code.REQUEST_ALREADY_PROCESSED)
         if request.requested_by_user_id is not None and request.requested_by_user_id == actor.pk:
-            raise DomainError(9019)
+            raise DomainError(Code.OWN_REQUEST_DECISION)
         config = request_type_config(request_type=request.type, base_type=request.base_type)
         failure = None
         if status == RequestStatus.REJECTED:

@@ -14,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError
 from config.rows import columns, instances, table
 from customers.models import Customer, Identifier, SourceAccount, SourceProfile
@@ -368,7 +369,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(cursor)
         return int(raw_id)
     except (ValueError, UnicodeError, binascii.Error):
-        raise DomainError(9205) from None
+        raise DomainError(Code.CURSOR_INVALID) from None
 
 
 def ledger_page(

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.rows import columns, instances, table
 from config.transactions import atomic_with_retry
@@ -307,7 +308,7 @@ def _quantize(points: Decimal | int | float | str) -> Decimal:
     try:
         return points_amount(points)
     except ValueError:
-        raise DomainError(801) from None
+        raise DomainError(Code.POINTS_INVALID) from None
 
 
 def points_credit(
@@ -326,7 +327,7 @@ def points_credit(
     """Credit points (a new expiry batch). `expiry_date` defaults to the program's validity."""
     points = _quantize(points)
     if kind in DEBIT_KINDS or points < 0 or (points == 0 and not purchase_amount):
-        raise DomainError(801)
+        raise DomainError(Code.POINTS_INVALID)
     if expiry_date is None:
         validity = enrollment.program.points_validity_days
         if validity:
@@ -361,7 +362,7 @@ def points_debit(
     """Debit `points` (a positive amount); more than the balance answers `insufficient_code`."""
     points = _quantize(points)
     if kind in EARN_KINDS or points <= 0:
-        raise DomainError(801)
+        raise DomainError(Code.POINTS_INVALID)
     return _post_points(
         enrollment=enrollment,
         kind=kind,
@@ -394,14 +395,14 @@ def points_redeem(
     if customer.pk != enrollment.customer_id:
         enrollment = _enrollment_of(customer.pk, enrollment.program_id)
         if enrollment is None:
-            raise DomainError(803)
+            raise DomainError(Code.POINTS_MORE_THAN_AVAILABLE)
     return points_debit(
         enrollment=enrollment,
         kind=LedgerKind.REDEMPTION,
         points=points,
         actor=actor,
         reason=reason,
-        insufficient_code=803,
+        insufficient_code=Code.POINTS_MORE_THAN_AVAILABLE,
     )
 
 
@@ -529,14 +530,14 @@ def bill_add(
 
     I2: a merge victim's bill is booked to its survivor, with warning 8069 in the result."""
     if amount is None or amount < 0:
-        raise DomainError(601)
+        raise DomainError(Code.TRANSACTION_AMOUNT_INVALID)
     number = (number or "").strip()
     if not number:
-        raise DomainError(602)
+        raise DomainError(Code.TRANSACTION_NUMBER_INVALID)
     if bill_type not in (TransactionType.REGULAR, TransactionType.NOT_INTERESTED):
-        raise DomainError(605)
+        raise DomainError(Code.TRANSACTION_TYPE_UNSUPPORTED)
     if bill_type == TransactionType.REGULAR and customer is None:
-        raise DomainError(606)
+        raise DomainError(Code.TRANSACTION_CUSTOMER_MISSING)
     if bill_type == TransactionType.NOT_INTERESTED:
         customer = None
     warnings = Warnings()
@@ -545,7 +546,7 @@ def bill_add(
             customer = customer_lock(customer_id=customer.pk, follow_merges=True, warnings=warnings)
             ensure_writable(customer)
         if Bill.objects.filter(store=store, number=number).exclude(type="RETURN").exists():
-            raise DomainError(604)
+            raise DomainError(Code.TRANSACTION_NUMBER_EXISTS)
         try:
             with transaction.atomic():
                 bill = Bill.objects.create(
@@ -561,7 +562,7 @@ def bill_add(
                     **created_by(actor),
                 )
         except IntegrityError:  # the same number added concurrently
-            raise DomainError(604) from None
+            raise DomainError(Code.TRANSACTION_NUMBER_EXISTS) from None
         entry = None
         if customer is not None:
             entry = bill_earn(bill=bill, actor=actor, kind=LedgerKind.BILL_EARN)
@@ -606,9 +607,9 @@ def bill_retro_claim(
         ensure_writable(customer)
         bill = Bill.objects.select_for_update().get(pk=bill.pk)
         if bill.type == TransactionType.REGULAR and bill.customer_id is not None:
-            raise DomainError(1627)
+            raise DomainError(Code.RETRO_ALREADY_MARKED)
         if bill.type != TransactionType.NOT_INTERESTED:
-            raise DomainError(1623)
+            raise DomainError(Code.RETRO_TRANSACTION_TYPE_INVALID)
         bill.type = TransactionType.REGULAR
         bill.customer = customer
         bill.modified_at = timezone.now()
@@ -638,16 +639,16 @@ def bill_return(
             customer_lock(customer_id=original.customer_id, follow_merges=True)
         original = Bill.objects.select_for_update().get(pk=original.pk)
         if original.type != TransactionType.REGULAR:
-            raise DomainError(624)
+            raise DomainError(Code.RETURN_WITHOUT_TRANSACTION)
         returned_so_far = original.returns.aggregate(total=Sum("amount"))["total"] or ZERO
         remaining = original.amount - returned_so_far
         if remaining <= 0:
-            raise DomainError(633)
+            raise DomainError(Code.TRANSACTION_ALREADY_RETURNED)
         amount = remaining if amount is None else amount
         if amount <= 0:
-            raise DomainError(601)
+            raise DomainError(Code.TRANSACTION_AMOUNT_INVALID)
         if amount > remaining:
-            raise DomainError(630)
+            raise DomainError(Code.RETURN_EXCEEDS_AMOUNT)
         return_bill = Bill.objects.create(
             store=original.store,
             till=till,
@@ -717,7 +718,7 @@ def coupon_issue(
     source_request_id: int | None = None,
 ) -> Coupon:
     if not series.is_active:
-        raise DomainError(712)
+        raise DomainError(Code.COUPON_SERIES_EXPIRED)
     with _audit(actor, operation="coupon_issue"):
         customer = customer_lock(customer_id=customer.pk, follow_merges=True)
         ensure_writable(customer)
@@ -737,7 +738,7 @@ def coupon_issue(
                     )
             except IntegrityError:  # code collision: draw another
                 continue
-        raise DomainError(722)
+        raise DomainError(Code.COUPON_ISSUE_FAILED)
 
 
 @atomic_with_retry
@@ -749,14 +750,14 @@ def coupon_redeem(
         ensure_writable(customer)
         coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
         if coupon is None:
-            raise DomainError(702)
+            raise DomainError(Code.COUPON_CODE_INVALID)
         if coupon.customer_id != customer.pk:
-            raise DomainError(703)
+            raise DomainError(Code.COUPON_NOT_THE_CUSTOMERS)
         if coupon.redeemed_at is not None:
-            raise DomainError(711)
+            raise DomainError(Code.COUPON_ALREADY_REDEEMED)
         now = timezone.now()
         if coupon.valid_till < now:
-            raise DomainError(713)
+            raise DomainError(Code.COUPON_EXPIRED)
         coupon.redeemed_at = now
         coupon.redeemed_bill = bill
         coupon.save(update_fields=["redeemed_at", "redeemed_bill"])
@@ -787,31 +788,31 @@ def points_transfer(
     The receiver is enrolled if needed."""
     points = _quantize(points)
     if points <= 0:
-        raise DomainError(801)
+        raise DomainError(Code.POINTS_INVALID)
     if from_customer.pk == to_customer.pk:
-        raise DomainError(9206)
+        raise DomainError(Code.TRANSFER_TO_SELF)
     with _audit(actor, operation="points_transfer"):
         locked = customers_lock(
             customer_ids=[from_customer.pk, to_customer.pk], follow_merges=True, warnings=warnings
         )
         if from_customer.pk not in locked or to_customer.pk not in locked:
-            raise DomainError(816)
+            raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
         from_customer, to_customer = locked[from_customer.pk], locked[to_customer.pk]
         if from_customer.pk == to_customer.pk:
-            raise DomainError(9206)
+            raise DomainError(Code.TRANSFER_TO_SELF)
         ensure_writable(from_customer)
         ensure_writable(to_customer)
         sender = _enrollment_of(from_customer.pk, program.pk)
         if sender is None:
-            raise DomainError(881)
+            raise DomainError(Code.NOT_ENROLLED)
         if to_customer.loyalty_type != LoyaltyType.LOYALTY:
-            raise DomainError(881)
+            raise DomainError(Code.NOT_ENROLLED)
         receiver, _ = enrollment_enroll(customer=to_customer, program=program, actor=actor)
         enrollments = enrollments_lock(enrollment_ids=[sender.pk, receiver.pk])
         sender, receiver = enrollments[sender.pk], enrollments[receiver.pk]
         sender.program = receiver.program = program
         if sender.loyalty_points < points:
-            raise DomainError(804)
+            raise DomainError(Code.POINTS_INSUFFICIENT)
         transfer = PointsTransfer.objects.create(
             from_customer=from_customer,
             to_customer=to_customer,

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config import codes
+from config.codes import Code
 from config.errors import DomainError, DomainErrors, Warnings
 from config.transactions import atomic_with_retry
 from customers.audit import Actor, audit_context, created_by, modified_by
@@ -124,16 +125,16 @@ def _scope(raw: Any) -> tuple[str, str]:
         return Scope.USER, SubScope.NONE
     if isinstance(raw, list):
         if len(raw) > 1:
-            raise DomainError(1105)
+            raise DomainError(Code.SUBSCRIPTION_SCOPES_MULTIPLE)
         if not raw:
             return Scope.USER, SubScope.NONE
         raw = raw[0]
     if not isinstance(raw, dict):
-        raise _error(1103, f"scope={raw!r}")
+        raise _error(Code.SUBSCRIPTION_SCOPE_INVALID, f"scope={raw!r}")
     scope_value = raw.get("scope", Scope.USER)
     if isinstance(scope_value, list):
         if len(scope_value) > 1:
-            raise DomainError(1105)
+            raise DomainError(Code.SUBSCRIPTION_SCOPES_MULTIPLE)
         scope_value = scope_value[0] if scope_value else Scope.USER
     scope = _choice(scope_value, {value: value for value in Scope.values})
     sub_scope = _choice(
@@ -141,35 +142,48 @@ def _scope(raw: Any) -> tuple[str, str]:
         {value: value for value in SubScope.values},
     )
     if scope is None:
-        raise _error(1103, f"scope.scope={scope_value!r}")
+        raise _error(Code.SUBSCRIPTION_SCOPE_INVALID, f"scope.scope={scope_value!r}")
     if sub_scope is None:
-        raise _error(1103, f"scope.subScope={raw.get('subScope')!r}")
+        raise _error(Code.SUBSCRIPTION_SCOPE_INVALID, f"scope.subScope={raw.get('subScope')!r}")
     return scope, sub_scope
 
 
 def _change(raw: Any, index: int) -> tuple[SubscriptionChange | None, list[DomainError]]:
     where = f"subscriptions[{index}]"
     if not isinstance(raw, dict):
-        return None, [_error(1110, f"{where} is not an object")]
+        return None, [_error(Code.SUBSCRIPTION_UPDATE_FAILED, f"{where} is not an object")]
     errors: list[DomainError] = []
     channel = _choice(raw.get("channel"), CHANNEL_ALIASES)
     if channel is None:
-        errors.append(_error(1101, f"{where}.channel={raw.get('channel')!r}"))
+        errors.append(
+            _error(Code.SUBSCRIPTION_CHANNEL_INVALID, f"{where}.channel={raw.get('channel')!r}")
+        )
     priority = _choice(raw.get("priority"), {value: value for value in Priority.values})
     if priority is None:
-        errors.append(_error(1102, f"{where}.priority={raw.get('priority')!r}"))
+        errors.append(
+            _error(Code.SUBSCRIPTION_PRIORITY_INVALID, f"{where}.priority={raw.get('priority')!r}")
+        )
     status = _choice(raw.get("type"), {value: value for value in SubscriptionStatus.values})
     if status is None:
-        errors.append(_error(1106, f"{where}.type={raw.get('type')!r}"))
+        errors.append(_error(Code.SUBSCRIPTION_STATUS_INVALID, f"{where}.type={raw.get('type')!r}"))
     account = raw.get("accountId")
     if account is None:
         account = ""
     if isinstance(account, bool) or not isinstance(account, (str, int)):
-        errors.append(_error(1110, f"{where}.accountId={account!r} is not a string"))
+        errors.append(
+            _error(
+                Code.SUBSCRIPTION_UPDATE_FAILED, f"{where}.accountId={account!r} is not a string"
+            )
+        )
         account = ""
     account = str(account).strip()
     if len(account) > ACCOUNT_ID_MAX_LENGTH:
-        errors.append(_error(1110, f"{where}.accountId is longer than {ACCOUNT_ID_MAX_LENGTH}"))
+        errors.append(
+            _error(
+                Code.SUBSCRIPTION_UPDATE_FAILED,
+                f"{where}.accountId is longer than {ACCOUNT_ID_MAX_LENGTH}",
+            )
+        )
     if errors:
         return None, errors
     return SubscriptionChange(channel, priority, status, account), []
@@ -185,7 +199,7 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
     twice with different types.
     """
     if not isinstance(payload, dict):
-        raise _error(1110, "the body must be a JSON object")
+        raise _error(Code.SUBSCRIPTION_UPDATE_FAILED, "the body must be a JSON object")
     errors: list[DomainError] = []
     scope, sub_scope = Scope.USER, SubScope.NONE
     try:
@@ -194,16 +208,20 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
         errors.append(error)
     campaign_id = communication_id = -1
     try:
-        campaign_id = _message_id(payload.get("campaignId"), 1107, "campaignId")
+        campaign_id = _message_id(
+            payload.get("campaignId"), Code.SUBSCRIPTION_CAMPAIGN_ID_INVALID, "campaignId"
+        )
     except DomainError as error:
         errors.append(error)
     try:
-        communication_id = _message_id(payload.get("communicationId"), 1108, "communicationId")
+        communication_id = _message_id(
+            payload.get("communicationId"), Code.SUBSCRIPTION_OUTBOX_ID_INVALID, "communicationId"
+        )
     except DomainError as error:
         errors.append(error)
     reason = payload.get("reason")
     if isinstance(reason, (dict, list)):  # no text: its repr would be logged as the reason
-        errors.append(DomainError(400, "reason must be a string"))
+        errors.append(DomainError(Code.BAD_REQUEST, "reason must be a string"))
         reason = None
     reason = "" if reason is None else str(reason).strip()
 
@@ -211,7 +229,7 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
     item_errors: list[DomainError] = []
     changes: dict[tuple[str, str, str], SubscriptionChange] = {}
     if not isinstance(raw_changes, list) or not raw_changes:
-        item_errors.append(_error(1110, "no subscriptions given"))
+        item_errors.append(_error(Code.SUBSCRIPTION_UPDATE_FAILED, "no subscriptions given"))
     else:
         for index, raw in enumerate(raw_changes):
             change, change_errors = _change(raw, index)
@@ -221,12 +239,15 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
             earlier = changes.get(change.key)
             if earlier is not None and earlier.status != change.status:
                 item_errors.append(
-                    _error(1110, f"{change.channel}/{change.priority} given twice, both ways")
+                    _error(
+                        Code.SUBSCRIPTION_UPDATE_FAILED,
+                        f"{change.channel}/{change.priority} given twice, both ways",
+                    )
                 )
             changes.setdefault(change.key, change)
     if item_errors:
         if item_errors[-1].code != 1110:
-            item_errors.append(DomainError(1110))
+            item_errors.append(DomainError(Code.SUBSCRIPTION_UPDATE_FAILED))
         errors += item_errors
     if errors:
         raise DomainErrors(errors)
@@ -259,14 +280,14 @@ def _lock_addressed_customer(customer_id: int | str, warnings: Warnings) -> Cust
 
 def _validate_changes(changes: Sequence[SubscriptionChange]) -> None:
     if not changes:
-        raise DomainError(1110)
+        raise DomainError(Code.SUBSCRIPTION_UPDATE_FAILED)
     for change in changes:
         if change.channel not in Channel.values:
-            raise DomainError(1101)
+            raise DomainError(Code.SUBSCRIPTION_CHANNEL_INVALID)
         if change.priority not in Priority.values:
-            raise DomainError(1102)
+            raise DomainError(Code.SUBSCRIPTION_PRIORITY_INVALID)
         if change.status not in SubscriptionStatus.values:
-            raise DomainError(1106)
+            raise DomainError(Code.SUBSCRIPTION_STATUS_INVALID)
 
 
 @atomic_with_retry
@@ -290,7 +311,7 @@ def subscription_update(
     """
     _validate_changes(changes)
     if scope not in Scope.values or sub_scope not in SubScope.values:
-        raise DomainError(1103)
+        raise DomainError(Code.SUBSCRIPTION_SCOPE_INVALID)
     # -1 and 0 are the seed's "no campaign / no communication" markers.
     campaign_id = campaign_id if campaign_id and campaign_id > 0 else None
     communication_id = communication_id if communication_id and communication_id > 0 else None
@@ -359,7 +380,7 @@ def subscription_update(
             SubscriptionLog.objects.bulk_create(log_rows)
     except IntegrityError:
         # Only a concurrent writer bypassing the customer lock can get here: refuse whole.
-        raise DomainError(1110) from None
+        raise DomainError(Code.SUBSCRIPTION_UPDATE_FAILED) from None
     return SubscriptionUpdateResult(
         customer=customer, changes=list(changes), log_rows=log_rows, warnings=warnings
     )
