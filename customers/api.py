@@ -22,7 +22,7 @@ from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.masking import request_can_view_pii
 from config.pagination import page_from_params, paginated_response
-from customers import selectors, services
+from customers import parsers, selectors, services
 
 _SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -213,12 +213,10 @@ class CustomersView(APIView):
     )
     def post(self, request):
         query = _query(SOURCE_QUERY, request)
-        result = services.customer_register(
-            source=query.get("source"),
-            account_id=query.get("accountId"),
-            payload=_body(request),
-            actor=request.user,
+        command = parsers.register_command(
+            source=query.get("source"), account_id=query.get("accountId"), body=_body(request)
         )
+        result = services.customer_register(command=command, actor=request.user)
         return Response(
             {
                 "createdId": result.customer.pk,
@@ -314,13 +312,13 @@ class CustomerLookupView(APIView):
     def put(self, request):
         query = _query(IDENTIFIER_QUERY, request)
         customer = _lookup(query)
-        result = services.customer_update(
+        command = parsers.update_command(
             customer_id=customer.pk,
             source=query.get("source"),
             account_id=query.get("accountId"),
-            payload=_body(request),
-            actor=request.user,
+            body=_body(request),
         )
+        result = services.customer_update(command=command, actor=request.user)
         return Response({"createdId": result.customer.pk, "warnings": list(result.warnings)})
 
 
@@ -483,13 +481,13 @@ class CustomerDetailView(APIView):
     )
     def put(self, request, customer_id: str):
         query = _query(SOURCE_QUERY, request)
-        result = services.customer_update(
+        command = parsers.update_command(
             customer_id=customer_id,
             source=query.get("source"),
             account_id=query.get("accountId"),
-            payload=_body(request),
-            actor=request.user,
+            body=_body(request),
         )
+        result = services.customer_update(command=command, actor=request.user)
         return Response({"createdId": result.customer.pk, "warnings": list(result.warnings)})
 
 
@@ -534,12 +532,12 @@ class CustomerChangeIdentifierView(APIView):
         query = _query(SOURCE_QUERY, request)
         body = ChangeIdentifierBody(data=_body(request))
         body.is_valid(raise_exception=True)
-        result = services.customer_change_identifiers(
+        command = parsers.change_identifiers_command(
             customer_id=customer_id,
             source=query.get("source"),
             account_id=query.get("accountId"),
             add=body.validated_data.get("add", []),
             remove=body.validated_data.get("remove", []),
-            actor=request.user,
         )
+        result = services.customer_change_identifiers(command=command, actor=request.user)
         return Response({"success": True, "warnings": list(result.warnings)})

@@ -1,6 +1,6 @@
-"""Edit pages of the staff console. Each is a small form calling one customers service
-(`customer_update`, `customer_set_status`), the same functions the API calls; a refusal
-(`DomainError`) is shown on the form and nothing is written."""
+"""Edit pages of the staff console. Each is a small form that builds the typed command of
+one customers service (`customer_update`, `customer_set_status`), the same functions the
+API calls; a refusal (`DomainError`) is shown on the form and nothing is written."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from django.urls import path, reverse
 
 from config import codes
 from config.codes import Code
-from config.errors import DomainError, status_item
+from config.errors import DomainError, Warnings, status_item
 from config.masking import request_can_view_pii
 from customers import console_display
+from customers.commands import UpdateCustomer
 from customers.models import (
     CommChannel,
     CommChannelType,
@@ -28,6 +29,13 @@ from customers.models import (
     LoyaltyType,
     SourceProfile,
 )
+from customers.parsers import (
+    channel_input,
+    custom_fields_checked,
+    extended_fields_checked,
+    write_source,
+)
+from customers.selectors import SourceRef
 from customers.services import customer_set_status, customer_update
 
 CHANGE_PERMISSION = "customers.change_customer"
@@ -44,6 +52,10 @@ def _error_text(error: DomainError) -> str:
 def _show_warnings(request, warnings) -> None:
     for warning in warnings or []:
         messages.warning(request, f"{warning['message']} (code {warning['code']})")
+
+
+def _profile_ref(profile: SourceProfile) -> SourceRef:
+    return write_source(profile.source, profile.account.account_id if profile.account_id else None)
 
 
 def _typed_field(definition, *, allowed_values=()) -> forms.Field:
@@ -107,30 +119,37 @@ class ProfileForm(forms.Form):
             self.fields[name] = _typed_field(definition)
             self.custom_names.append((name, definition.name))
 
-    def payload(self, profile: SourceProfile, channels: dict[str, str]) -> dict:
+    def command(
+        self, profile: SourceProfile, ref: SourceRef, channels: dict[str, str]
+    ) -> UpdateCustomer:
+        """The profile's names, custom fields and changed channels (sent as primary)."""
         data = self.cleaned_data
-        body: dict = {
-            "source": profile.source,
-            "firstName": data["first_name"],
-            "lastName": data["last_name"],
-        }
-        if profile.account_id:
-            body["accountId"] = profile.account.account_id
-        fields = {
-            key: str(data[name])
-            for name, key in self.custom_names
-            if data.get(name) not in (None, "")
-        }
-        if fields:
-            body["fields"] = fields
+        warnings = Warnings()
+        custom_fields = custom_fields_checked(
+            {
+                key: str(data[name])
+                for name, key in self.custom_names
+                if data.get(name) not in (None, "")
+            }
+        )
         changed = []
         for kind, field in CHANNEL_FIELDS if self.edits_channels else ():
             value = data[field].strip()
             if value and value != channels.get(kind, ""):
-                changed.append({"type": kind, "value": value, "primary": True})
-        if changed:
-            body["commChannels"] = changed
-        return {"profiles": [body]}
+                channel = channel_input(kind, value, primary=True, warnings=warnings)
+                if channel is not None:
+                    changed.append(channel)
+        return UpdateCustomer(
+            ref=ref,
+            customer_id=profile.customer_id,
+            names={
+                "first_name": data["first_name"].strip(),
+                "last_name": data["last_name"].strip(),
+            },
+            custom_fields=custom_fields,
+            channels=changed or None,
+            warnings=warnings,
+        )
 
 
 class CustomerForm(forms.Form):
@@ -147,17 +166,22 @@ class CustomerForm(forms.Form):
             self.fields[name] = _typed_field(definition, allowed_values=definition.allowed_values)
             self.extended_names.append((name, definition.name))
 
-    def payload(self) -> dict:
+    def command(self, ref: SourceRef, customer: Customer) -> UpdateCustomer:
+        """The loyalty type and the extended fields filled in."""
         data = self.cleaned_data
+        warnings = Warnings()
         extended = {
             key: data[name] if not hasattr(data[name], "isoformat") else data[name].isoformat()
             for name, key in self.extended_names
             if data.get(name) not in (None, "")
         }
-        body: dict = {"loyaltyInfo": {"loyaltyType": data["loyalty_type"]}}
-        if extended:
-            body["extendedFields"] = extended
-        return body
+        return UpdateCustomer(
+            ref=ref,
+            customer_id=customer.pk,
+            loyalty_type=data["loyalty_type"],
+            extended_fields=extended_fields_checked(extended, warnings),
+            warnings=warnings,
+        )
 
 
 class StatusForm(forms.Form):
@@ -298,13 +322,8 @@ def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = customer_update(
-                customer_id=customer.pk,
-                source=profile.source,
-                account_id=profile.account.account_id if profile.account_id else None,
-                payload=form.payload(profile, channels),
-                actor=request.user,
-            )
+            command = form.command(profile, _profile_ref(profile), channels)
+            result = customer_update(command=command, actor=request.user)
         except DomainError as error:
             form.add_error(None, _error_text(error))
         else:
@@ -340,13 +359,8 @@ def customer_edit(model_admin, request, *, customer_id: int):
     form = CustomerForm(request.POST or None, initial=initial, extended_fields=extended_fields)
     if request.method == "POST" and form.is_valid():
         try:
-            result = customer_update(
-                customer_id=customer.pk,
-                source=profile.source,
-                account_id=profile.account.account_id if profile.account_id else None,
-                payload=form.payload(),
-                actor=request.user,
-            )
+            command = form.command(_profile_ref(profile), customer)
+            result = customer_update(command=command, actor=request.user)
         except DomainError as error:
             form.add_error(None, _error_text(error))
         else:

@@ -214,6 +214,7 @@ def load_customers(*, stdout) -> None:
         Identifier,
         SourceAccount,
     )
+    from customers.parsers import change_identifiers_command, register_command
     from customers.selectors import customer_lookup
     from customers.services import (
         customer_change_identifiers,
@@ -239,9 +240,10 @@ def load_customers(*, stdout) -> None:
         profile = spec["body"]["profiles"][0]
         mobile = profile["identifiers"][0]["value"]
         if not Identifier.objects.filter(type="mobile", value=mobile).exists():
-            customer_register(
-                source=spec["source"], account_id=spec["account"], payload=spec["body"], actor=till
+            command = register_command(
+                source=spec["source"], account_id=spec["account"], body=spec["body"]
             )
+            customer_register(command=command, actor=till)
             created += 1
         if (
             spec["also_app"]
@@ -258,7 +260,8 @@ def load_customers(*, stdout) -> None:
                     }
                 ]
             }
-            customer_register(source="MOBILE_APP", account_id="400", payload=app_body, actor=till)
+            command = register_command(source="MOBILE_APP", account_id="400", body=app_body)
+            customer_register(command=command, actor=till)
     for survivor_index, victim_index in DEMO_MERGED_PAIRS:
         survivor_mobile = specs[survivor_index]["body"]["profiles"][0]["identifiers"][0]["value"]
         victim = specs[victim_index]
@@ -282,30 +285,27 @@ def load_customers(*, stdout) -> None:
             ).values_list("source", flat=True)
         )
         target_source = "WEBSITE" if "WEBSITE" not in holder_sources else "TMALL"
-        customer_change_identifiers(
+        change = change_identifiers_command(
             customer_id=current.pk,
             source=target_source,
             account_id=None,
             add=[{"type": "mobile", "value": survivor_mobile}],
             remove=[],
-            actor=till,
         )
+        customer_change_identifiers(command=change, actor=till)
     # The seed's lookup sample (`identifierValue=919111111111` in INSTORE) finds this one.
     if not Identifier.objects.filter(type="mobile", value=SEED_LOOKUP_MOBILE).exists():
-        customer_register(
-            source="INSTORE",
-            account_id=None,
-            payload={
-                "profiles": [
-                    {
-                        "firstName": "Tom",
-                        "lastName": "Sawyer",
-                        "identifiers": [{"type": "mobile", "value": SEED_LOOKUP_MOBILE}],
-                    }
-                ]
-            },
-            actor=till,
-        )
+        body = {
+            "profiles": [
+                {
+                    "firstName": "Tom",
+                    "lastName": "Sawyer",
+                    "identifiers": [{"type": "mobile", "value": SEED_LOOKUP_MOBILE}],
+                }
+            ]
+        }
+        command = register_command(source="INSTORE", account_id=None, body=body)
+        customer_register(command=command, actor=till)
         created += 1
     fraud_mobile = specs[DEMO_FRAUD_INDEX]["body"]["profiles"][0]["identifiers"][0]["value"]
     fraud = customer_lookup(

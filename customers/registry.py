@@ -12,9 +12,13 @@ their `AppConfig.ready()`:
   details stay one query whatever the embeds and the number of customers.
 - `detail_parts`: like `detail_embeds`, but part of every details body whatever `embed=`
   asks for (e.g. `loyaltyInfo.lifetimePurchases` from `loyalty`).
+- `body_parts`: an app's fields of a v2 registration / update body, typed before the
+  service runs, `parse(body: dict) -> Any` (raising `DomainError` for a malformed one);
+  `customers.parsers` puts the result in the command's `parts[name]`. Another wire
+  format, or the console, fills `parts` itself.
 - `registration_steps` / `update_steps`: called inside `customer_register` /
-  `customer_update` with the raw request body,
-  `step(*, customer, payload, actor, warnings, side_effects, created) -> None`.
+  `customer_update` with the typed command (its `parts` are the app's),
+  `step(*, customer, command, actor, warnings, side_effects, created) -> None`.
 - `single_view_sections`: sections of the staff single view,
   `SingleViewSection(key, title, template, order, load(*, customer, request) -> dict)`.
 - `demo_loaders`: `load(*, stdout) -> None`, run by `load_demo` in `order`.
@@ -126,6 +130,7 @@ class InvariantCheck:
 merge_steps = Registry("merge steps")
 detail_embeds = Registry("detail embeds")
 detail_parts = Registry("detail parts")
+body_parts = Registry("body parts")
 registration_steps = Registry("registration steps")
 update_steps = Registry("update steps")
 single_view_sections = Registry("single view sections")

@@ -2,29 +2,30 @@
 
 Each service is one transaction, records who acted (attribution fields and the pghistory
 context), locks rows in primary-key order and raises only `DomainError`s with registry
-codes. Other apps take part through `customers.registry` (registration, update and merge
+codes. Register, update and change identifiers take the typed commands of
+`customers.commands` (built by `customers.parsers` from v2 bodies, or by the console's
+forms). Other apps take part through `customers.registry` (registration, update and merge
 steps); this module never imports them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from config import codes
 from config.codes import Code
-from config.errors import DomainError, DomainErrors, Warnings
+from config.errors import DomainError, Warnings
 from config.rows import columns, instances, table
 from config.transactions import atomic_with_retry
 from customers import registry
 from customers.audit import Actor, audit_context, created_by, modified_by
+from customers.commands import ChangeIdentifiers, ChannelInput, RegisterCustomer, UpdateCustomer
 from customers.models import (
     CommChannel,
     CommChannelType,
@@ -32,47 +33,20 @@ from customers.models import (
     CustomerMerge,
     CustomerStatus,
     CustomerStatusChange,
-    CustomFieldDefinition,
-    ExtendedFieldDefinition,
-    FieldDataType,
     Identifier,
     IdentifierType,
     LoyaltyType,
     SourceProfile,
     Till,
 )
-from customers.normalise import (
-    InvalidIdentifier,
-    as_bool,
-    as_text,
-    identifier_type,
-    json_object,
-    json_objects,
-    normalise_email,
-    normalise_identifier,
-    normalise_mobile,
-)
+from customers.normalise import as_text
+from customers.parsers import write_source
 from customers.selectors import (
     SourceRef,
     customer_lock,
     customers_lock,
     identifier_values_lock,
-    source_resolve,
 )
-
-# Registration refuses an invalid identifier with the code of its type.
-_INVALID_ON_REGISTER = {
-    IdentifierType.MOBILE: Code.REGISTER_MOBILE_INVALID,
-    IdentifierType.EMAIL: Code.REGISTER_EMAIL_INVALID,
-    IdentifierType.EXTERNAL_ID: Code.REGISTER_EXTERNAL_ID_INVALID,
-}
-# changeIdentifier skips an invalid identifier to add with a warning of its type.
-_INVALID_ON_CHANGE = {
-    IdentifierType.MOBILE: Code.CHANGE_MOBILE_INVALID,
-    IdentifierType.EMAIL: Code.CHANGE_EMAIL_INVALID,
-    IdentifierType.EXTERNAL_ID: Code.CHANGE_EXTERNAL_ID_INVALID,
-}
-_CHANNEL_TYPES = {value.lower(): value for value in CommChannelType.values}
 
 
 @dataclass
@@ -95,258 +69,6 @@ class IdentifierChangeResult:
     customer: Customer
     warnings: Warnings
     merged_into: Customer | None = None
-
-
-# --- Parsing the request body ---------------------------------------------------------
-
-
-def _resolve_write_source(source: str | None, account_id: str | None) -> SourceRef:
-    return source_resolve(
-        source=source,
-        account_id=account_id,
-        missing_code=Code.ADD_SOURCE_MISSING,
-        unknown_account_code=Code.WRITE_SOURCE_OR_ACCOUNT_INVALID,
-    )
-
-
-def _as_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _as_list(value: Any) -> list:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [value]
-    return []
-
-
-# Request bodies are read strictly: a field of the wrong JSON type answers 400 (nothing is
-# written) instead of being ignored, and text is never cut to fit its column.
-NAME_MAX_LENGTH = 100  # SourceProfile.first_name / last_name
-CHANNEL_VALUE_MAX_LENGTH = 200  # CommChannel.value
-_SCALARS = (str, int, float)
-
-
-def _bad_request(message: str) -> DomainError:
-    return DomainError(Code.BAD_REQUEST, message)
-
-
-def _profile_name(profile: dict, name: str) -> str:
-    """firstName / lastName: a string (null: empty) of at most `NAME_MAX_LENGTH`
-    characters; a number, list or object answers 400, and so does a longer name."""
-    raw = profile.get(name)
-    if raw is None:
-        return ""
-    if not isinstance(raw, str):
-        raise _bad_request(f"{name} must be a string")
-    text = raw.strip()
-    if len(text) > NAME_MAX_LENGTH:
-        raise _bad_request(f"{name} is longer than {NAME_MAX_LENGTH} characters")
-    return text
-
-
-def _scalar_text(raw: Any, name: str) -> str:
-    """A value stores send as a string, number or boolean (`"true"`, `919845012345`),
-    as text; a list or object answers 400 rather than being stored as its repr."""
-    if raw is not None and not isinstance(raw, (*_SCALARS, bool)):
-        raise _bad_request(f"{name} must be a string")
-    return as_text(raw)
-
-
-def _profile_body(payload: dict, ref: SourceRef) -> dict:
-    """The body's profile for the addressed source: the one naming it, else the first."""
-    profiles = json_objects(payload.get("profiles"), "profiles")
-    for profile in profiles:
-        if as_text(profile.get("source")).upper() == ref.source and (
-            ref.account is None or as_text(profile.get("accountId")) == ref.account_code
-        ):
-            return profile
-    for profile in profiles:
-        if as_text(profile.get("source")).upper() == ref.source:
-            return profile
-    return profiles[0] if profiles else {}
-
-
-def _registration_identifiers(raw: Any) -> list[tuple[str, str]]:
-    """Every identifier normalised; all invalid ones refused together (1001/1002/1003/8013)."""
-    parsed: list[tuple[str, str]] = []
-    errors: list[DomainError] = []
-    for item in json_objects(raw, "identifiers"):
-        type_ = identifier_type(item.get("type"))
-        if type_ is None:
-            errors.append(DomainError(Code.IDENTIFIER_INVALID))
-            continue
-        try:
-            value = normalise_identifier(type_, item.get("value"))
-        except InvalidIdentifier:
-            errors.append(DomainError(_INVALID_ON_REGISTER.get(type_, 8013)))
-            continue
-        if (type_, value) not in parsed:
-            parsed.append((type_, value))
-    if errors:
-        raise DomainErrors(errors)
-    return parsed
-
-
-def _custom_fields(raw: Any) -> dict[str, str]:
-    """Custom fields must be configured (1017); values are kept as the text sent."""
-    fields = json_object(raw, "fields")
-    if not fields:
-        return {}
-    known = {
-        name.lower(): name
-        for name in CustomFieldDefinition.objects.filter(is_active=True).values_list(
-            "name", flat=True
-        )
-    }
-    unknown = [key for key in fields if str(key).lower() not in known]
-    if unknown:
-        raise DomainError(
-            Code.CUSTOM_FIELD_INVALID,
-            f"{codes.get(Code.CUSTOM_FIELD_INVALID).message} ({', '.join(map(str, unknown))})",
-        )
-    return {
-        known[str(key).lower()]: _scalar_text(value, f"fields.{key}")
-        for key, value in fields.items()
-    }
-
-
-def _extended_value(definition: ExtendedFieldDefinition, raw: Any) -> Any:
-    """The stored value, or ValueError when it does not fit the definition."""
-    if raw is not None and not isinstance(raw, (*_SCALARS, bool)):
-        raise ValueError(raw)  # a list or object is no value of any definition
-    if definition.allowed_values:
-        text = as_text(raw)
-        for allowed in definition.allowed_values:
-            if str(allowed).lower() == text.lower():
-                return allowed  # "MALE" is stored as the configured "Male"
-        raise ValueError(text)
-    if definition.data_type == FieldDataType.INTEGER:
-        return int(as_text(raw))
-    if definition.data_type == FieldDataType.DOUBLE:
-        return float(as_text(raw))
-    if definition.data_type == FieldDataType.BOOLEAN:
-        text = as_text(raw).lower()
-        if text not in {"true", "false", "1", "0"}:
-            raise ValueError(text)
-        return as_bool(text)
-    text = as_text(raw)
-    if len(text) > 200:
-        raise ValueError(text)
-    return text
-
-
-def _extended_fields(raw: Any, warnings: Warnings) -> dict[str, Any]:
-    """Valid extended fields; an unknown field or a bad value is skipped with 91015
-    (`extendedFields` that is not an object answers 400)."""
-    fields = json_object(raw, "extendedFields")
-    if not fields:
-        return {}
-    definitions = {
-        d.name.lower(): d for d in ExtendedFieldDefinition.objects.filter(is_active=True)
-    }
-    accepted: dict[str, Any] = {}
-    for key, raw_value in fields.items():
-        definition = definitions.get(str(key).lower())
-        try:
-            if definition is None:
-                raise ValueError(key)
-            accepted[definition.name] = _extended_value(definition, raw_value)
-        except (TypeError, ValueError):
-            warnings.add(Code.EXTENDED_FIELD_FAILED, x=key)
-    return accepted
-
-
-def _comm_channels(raw: Any, warnings: Warnings) -> list[dict[str, Any]]:
-    """Channels to store; unknown type 8010, invalid mobile/e-mail skipped with 8058/8057;
-    not a list of objects, a value that is no string or longer than its column: 400."""
-    channels: list[dict[str, Any]] = []
-    for index, item in enumerate(json_objects(raw, "commChannels")):
-        type_ = _CHANNEL_TYPES.get(as_text(item.get("type")).lower())
-        if type_ is None:
-            raise DomainError(Code.COMM_CHANNEL_INVALID)
-        value = _scalar_text(item.get("value"), f"commChannels[{index}].value")
-        if len(value) > CHANNEL_VALUE_MAX_LENGTH:
-            raise _bad_request(
-                f"commChannels[{index}].value is longer than {CHANNEL_VALUE_MAX_LENGTH} characters"
-            )
-        try:
-            if type_ == CommChannelType.MOBILE:
-                value = normalise_mobile(value)
-            elif type_ == CommChannelType.EMAIL:
-                value = normalise_email(value)
-        except InvalidIdentifier:
-            warnings.add(
-                Code.COMM_CHANNEL_MOBILE_INVALID
-                if type_ == CommChannelType.MOBILE
-                else Code.COMM_CHANNEL_EMAIL_INVALID
-            )
-            continue
-        meta = json_object(item.get("meta"), f"commChannels[{index}].meta")
-        channels.append(
-            {
-                "type": type_,
-                "value": value,
-                "primary": as_bool(item.get("primary")),
-                "verified": as_bool(item.get("verified")),
-                "meta": {
-                    **{k: v for k, v in meta.items() if k not in {"residence", "office"}},
-                    "residence": as_bool(meta.get("residence")),
-                    "office": as_bool(meta.get("office")),
-                },
-            }
-        )
-    return channels
-
-
-def _loyalty_type(payload: dict) -> str | None:
-    loyalty_info = json_object(payload.get("loyaltyInfo"), "loyaltyInfo")
-    raw = loyalty_info.get("loyaltyType", payload.get("loyaltyType"))
-    if raw is None or raw == "":
-        return None
-    text = as_text(raw).lower().replace("-", "_")
-    if text not in LoyaltyType.values:
-        raise DomainError(
-            Code.BAD_REQUEST, f"Invalid loyaltyType {as_text(raw)!r}: use loyalty or non_loyalty"
-        )
-    return text
-
-
-def _associated_till(raw: Any) -> Till | None:
-    code = as_text(raw)
-    if not code:
-        return None
-    till = Till.objects.filter(code=code, is_active=True).first()
-    if till is None:
-        raise DomainError(Code.REGISTRATION_TILL_INVALID)
-    return till
-
-
-def _registration_date(payload: dict, profile: dict) -> datetime:
-    """`attributionV2.createDate` (in loyaltyInfo or at the top) or the profile's
-    `attribution.createDate`; bad format 8017, outside the configured window 1034."""
-    raw = (
-        _as_dict(_as_dict(payload.get("loyaltyInfo")).get("attributionV2")).get("createDate")
-        or _as_dict(payload.get("attributionV2")).get("createDate")
-        or _as_dict(profile.get("attribution")).get("createDate")
-    )
-    now = timezone.now()
-    if not raw:
-        return now
-    try:
-        moment = parse_datetime(as_text(raw))
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise DomainError(Code.REGISTRATION_DATE_INVALID)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    past = timedelta(days=getattr(settings, "REGISTRATION_MAX_PAST_DAYS", 3650))
-    future = timedelta(days=getattr(settings, "REGISTRATION_MAX_FUTURE_DAYS", 1))
-    if not now - past <= moment <= now + future:
-        raise DomainError(Code.REGISTRATION_DATE_OUT_OF_RANGE)
-    return moment
 
 
 # --- Locks and ownership --------------------------------------------------------------
@@ -425,11 +147,12 @@ def _create_identifiers(
         raise _already_exists(owner.customer_id if owner else profile.customer_id) from None
 
 
-def _create_channels(profile: SourceProfile, channels: list[dict[str, Any]]) -> None:
+def _create_channels(profile: SourceProfile, inputs: list[ChannelInput]) -> None:
     """Add channels to a profile. I3: a customer has at most one primary value per channel
     type (the database's `comm_channel_one_primary_value`): the newest word wins, so the
     customer's other primary channels of a type sent as primary with another value stop
     being primary, and of two primaries of one type in one body the first stays primary."""
+    channels = [channel.row() for channel in inputs]
     primaries: dict[str, str] = {}
     for channel in channels:
         if not channel["primary"]:
@@ -501,9 +224,7 @@ def _registration_identifier_rule(identifiers: list[tuple[str, str]], loyalty_ty
 
 
 @atomic_with_retry
-def customer_register(
-    *, source: str | None, account_id: str | None, payload: Any, actor: Actor
-) -> RegistrationResult:
+def customer_register(*, command: RegisterCustomer, actor: Actor) -> RegistrationResult:
     """Register a customer in a source (and account).
 
     I1 (one holder per identifier): identifiers already in the same source/account: 8006
@@ -512,21 +233,12 @@ def customer_register(
     yet (8066). Held by several customers: the oldest of them is combined (8050) and the
     identifiers of the others are not taken (warning 8052 naming them): nothing merges.
     """
-    ref = _resolve_write_source(source, account_id)
-    if not isinstance(payload, dict):
-        raise DomainError(Code.BAD_REQUEST)
-    profile_body = _profile_body(payload, ref)
-    identifiers = _registration_identifiers(profile_body.get("identifiers"))
-    warnings = Warnings()
-    loyalty_type = _loyalty_type(payload) or LoyaltyType.LOYALTY
-    _registration_identifier_rule(identifiers, loyalty_type)
-    custom_fields = _custom_fields(profile_body.get("fields"))
-    extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
-    channels = _comm_channels(profile_body.get("commChannels"), warnings)
-    associated_with = _associated_till(payload.get("associatedWith"))
-    registered_at = _registration_date(payload, profile_body)
-    first_name = _profile_name(profile_body, "firstName")
-    last_name = _profile_name(profile_body, "lastName")
+    ref = command.ref
+    identifiers = list(command.identifiers)
+    _registration_identifier_rule(identifiers, command.loyalty_type)
+    warnings = Warnings(command.warnings)
+    extended_fields = command.extended_fields
+    registered_at = command.registered_at or timezone.now()
     side_effects: list[dict[str, Any]] = []
 
     with audit_context(actor, operation="customer_register"):
@@ -577,10 +289,10 @@ def customer_register(
             created = False
         else:
             customer = Customer.objects.create(
-                loyalty_type=loyalty_type,
+                loyalty_type=command.loyalty_type,
                 extended_fields=extended_fields,
                 registered_at=registered_at,
-                associated_with=associated_with,
+                associated_with=command.associated_with,
                 **created_by(actor),
             )
             created = True
@@ -588,18 +300,18 @@ def customer_register(
             customer=customer,
             source=ref.source,
             account=ref.account,
-            first_name=first_name,
-            last_name=last_name,
-            custom_fields=custom_fields,
+            first_name=command.first_name,
+            last_name=command.last_name,
+            custom_fields=command.custom_fields,
             created_at=registered_at,  # attributionV2.createDate, or now
             **created_by(actor),
         )
         _create_identifiers(profile, identifiers, ref)
-        _create_channels(profile, channels)
+        _create_channels(profile, command.channels)
         for _name, step in registry.registration_steps:
             step(
                 customer=customer,
-                payload=payload,
+                command=command,
                 actor=actor,
                 warnings=warnings,
                 side_effects=side_effects,
@@ -609,78 +321,48 @@ def customer_register(
 
 
 @atomic_with_retry
-def customer_update(
-    *,
-    customer_id: int | str,
-    source: str | None,
-    account_id: str | None,
-    payload: Any,
-    actor: Actor,
-) -> UpdateResult:
+def customer_update(*, command: UpdateCustomer, actor: Actor) -> UpdateResult:
     """Update the profile of one source (created if missing), channels, custom and
     extended fields and loyalty type (non-loyalty to loyalty only: 8018). Identifiers are
     not changed here: each one not already on the profile answers warning 91006.
 
     I2: a merge victim's id updates its survivor, with warning 8069 (the answer's
     `createdId` is the survivor's)."""
-    ref = _resolve_write_source(source, account_id)
-    if not isinstance(payload, dict):
-        raise DomainError(Code.BAD_REQUEST)
-    try:
-        pk = int(customer_id)
-    except (TypeError, ValueError):
-        raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND) from None
-    profile_body = _profile_body(payload, ref)
-    warnings = Warnings()
-    loyalty_type = _loyalty_type(payload)
-    custom_fields = _custom_fields(profile_body.get("fields"))
-    extended_fields = _extended_fields(payload.get("extendedFields"), warnings)
-    has_channels = "commChannels" in profile_body
-    channels = _comm_channels(profile_body.get("commChannels"), warnings)
-    names = {
-        field: _profile_name(profile_body, key)
-        for key, field in (("firstName", "first_name"), ("lastName", "last_name"))
-        if key in profile_body
-    }
-    identifiers = json_objects(profile_body.get("identifiers"), "identifiers")
+    ref = command.ref
+    warnings = Warnings(command.warnings)
+    loyalty_type = command.loyalty_type
 
     with audit_context(actor, operation="customer_update"):
-        customer = customer_lock(customer_id=pk, follow_merges=True, warnings=warnings)
+        customer = customer_lock(
+            customer_id=command.customer_id, follow_merges=True, warnings=warnings
+        )
         if customer.is_fraud:
             raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         if loyalty_type == LoyaltyType.NON_LOYALTY and customer.loyalty_type == LoyaltyType.LOYALTY:
             raise DomainError(Code.LOYALTY_TO_NON_LOYALTY)
         profile = _profile_for(customer, ref, actor)
         stored = set(profile.identifiers.values_list("type", "value"))
-        for item in identifiers:
-            type_ = identifier_type(item.get("type"))
-            try:
-                value = normalise_identifier(type_, item.get("value")) if type_ else None
-            except InvalidIdentifier:
-                value = None
-            if (type_, value) not in stored:
-                warnings.add(
-                    Code.FIELD_UPDATE_NOT_ALLOWED,
-                    x=type_ or as_text(item.get("type")) or "identifier",
-                )
+        for sent in command.identifiers:
+            if (sent.type, sent.value) not in stored:
+                warnings.add(Code.FIELD_UPDATE_NOT_ALLOWED, x=sent.label)
 
-        for field, value in names.items():
-            setattr(profile, field, value)
-        if custom_fields:
-            profile.custom_fields = {**profile.custom_fields, **custom_fields}
+        for field_name, value in command.names.items():
+            setattr(profile, field_name, value)
+        if command.custom_fields:
+            profile.custom_fields = {**profile.custom_fields, **command.custom_fields}
         now = timezone.now()
         profile.modified_at = profile.auto_update_time = now
         for name, value in modified_by(actor).items():
             setattr(profile, name, value)
         profile.save()
-        if has_channels:
+        if command.channels is not None:
             # A channel type sent replaces that type's channels on this profile.
-            types = {c["type"] for c in channels}
+            types = {c.type for c in command.channels}
             CommChannel.objects.filter(profile=profile, type__in=types).delete()
-            _create_channels(profile, channels)
+            _create_channels(profile, command.channels)
 
-        if extended_fields:
-            customer.extended_fields = {**customer.extended_fields, **extended_fields}
+        if command.extended_fields:
+            customer.extended_fields = {**customer.extended_fields, **command.extended_fields}
         if loyalty_type:
             customer.loyalty_type = loyalty_type
         customer.modified_at = now
@@ -690,7 +372,7 @@ def customer_update(
         for _name, step in registry.update_steps:
             step(
                 customer=customer,
-                payload=payload,
+                command=command,
                 actor=actor,
                 warnings=warnings,
                 side_effects=[],
@@ -699,35 +381,9 @@ def customer_update(
     return UpdateResult(customer, warnings)
 
 
-def _change_items(raw: Any, *, adding: bool, warnings: Warnings) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
-    for item in _as_list(raw):
-        item = _as_dict(item)
-        type_ = identifier_type(item.get("type"))
-        if type_ is None:
-            raise DomainError(Code.IDENTIFIER_INVALID)
-        try:
-            value = normalise_identifier(type_, item.get("value"))
-        except InvalidIdentifier:
-            if adding:
-                warnings.add(_INVALID_ON_CHANGE.get(type_, Code.NO_VALID_IDENTIFIER_CHANGE))
-            else:
-                warnings.add(Code.NO_VALID_IDENTIFIER_CHANGE)
-            continue
-        if (type_, value) not in items:
-            items.append((type_, value))
-    return items
-
-
 @atomic_with_retry
 def customer_change_identifiers(
-    *,
-    customer_id: int | str,
-    source: str | None,
-    account_id: str | None,
-    add: Any,
-    remove: Any,
-    actor: Actor,
+    *, command: ChangeIdentifiers, actor: Actor
 ) -> IdentifierChangeResult:
     """Add / remove identifiers of one source profile (I1, I3).
 
@@ -742,17 +398,9 @@ def customer_change_identifiers(
     Unknown customer: 8009. Invalid values are skipped with 8056/8055/8064; a removal of an
     identifier the profile does not hold is skipped with 8070.
     """
-    ref = _resolve_write_source(source, account_id)
-    # Unknown customer: 8009, the code the seed's changeIdentifier table gives for it.
-    try:
-        pk = int(customer_id)
-    except (TypeError, ValueError):
-        raise DomainError(Code.UPDATE_CUSTOMER_NOT_FOUND) from None
-    warnings = Warnings()
-    to_add = _change_items(add, adding=True, warnings=warnings)
-    to_remove = _change_items(remove, adding=False, warnings=warnings)
-    if not to_add and not to_remove:
-        warnings.add(Code.NO_VALID_IDENTIFIER_CHANGE)
+    ref, pk = command.ref, command.customer_id
+    warnings = Warnings(command.warnings)
+    to_add, to_remove = command.add, command.remove
 
     with audit_context(actor, operation="customer_change_identifiers"):
         identifier_values_lock([*to_add, *to_remove])
@@ -848,7 +496,7 @@ def customer_identifier_reallocate(
     receiving profile, unverified, primary only if the receiver has no other primary of
     that type. The former holder not holding it: 9012; the receiver a merge victim: 8067;
     either customer fraud-marked: 618."""
-    ref = _resolve_write_source(source, account_id)
+    ref = write_source(source, account_id)
     pair = (type_, value)
     with audit_context(actor, operation="customer_identifier_reallocate"):
         identifier_values_lock([pair])

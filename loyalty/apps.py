@@ -9,8 +9,9 @@ class LoyaltyConfig(AppConfig):
         from customers import registry
         from loyalty import console, demo, registration, selectors, services
 
-        registry.registration_steps.register("loyalty", registration.enrollments_from_payload)
-        registry.update_steps.register("loyalty", registration.enrollments_from_payload)
+        registry.body_parts.register("loyalty", registration.enrollments_parse)
+        registry.registration_steps.register("loyalty", registration.enrollments_apply)
+        registry.update_steps.register("loyalty", registration.enrollments_apply)
         registry.detail_embeds.register("points", selectors.EMBED_POINTS)
         registry.detail_embeds.register("mlp", selectors.EMBED_MLP)
         registry.detail_parts.register("lifetime purchases", selectors.LIFETIME_PURCHASES)

@@ -1,17 +1,23 @@
 """Loyalty's part of a customer registration or update: `loyaltyProgramEnrollments`.
 
-Registered in `LoyaltyConfig.ready()` as a `customers.registry` registration and update
-step: the programs a new or updated customer joins, their opening balances, and the
-welcome bonus and coupon of each new enrollment.
+Registered in `LoyaltyConfig.ready()`: `enrollments_parse` as a `customers.registry` body
+part (the v2 body's `loyaltyProgramEnrollments`, typed) and `enrollments_apply` as a
+registration and update step: the programs a new or updated customer joins, their opening
+balances, and the welcome bonus and coupon of each new enrollment.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from config.codes import Code
 from config.errors import DomainError, Warnings
 from customers.audit import Actor
+from customers.commands import RegisterCustomer, UpdateCustomer
 from customers.models import Customer, LoyaltyType
 from customers.normalise import json_objects
 from loyalty.models import Enrollment, LedgerKind, Program
@@ -70,13 +76,33 @@ def opening_points(raw) -> int | None:
     return raw
 
 
-def _opening_balances(items: list[dict]) -> list[int | None]:
-    """Every item's opening balance, checked before anything is enrolled: one invalid
-    value refuses the whole request with 9207 (nothing is written)."""
-    balances = []
+@dataclass(frozen=True)
+class EnrollmentInput:
+    """One entry of `loyaltyProgramEnrollments`, typed; `*_sent` keep what the store sent
+    for the warnings that name it."""
+
+    program_id: int | None
+    program_sent: Any = None
+    tier_number: int | None = None
+    tier_sent: Any = None
+    tier_expiry_date: datetime | None = None
+    opening_points: int | None = None
+    points_expiry_date: datetime | None = None
+    points_expiry_sent: Any = None
+
+
+def enrollments_parse(body: dict) -> list[EnrollmentInput]:
+    """The body's `loyaltyProgramEnrollments` (a `customers.registry.body_parts` parser).
+
+    `loyaltyPoints` must be a whole number from 0 to `MAX_OPENING_POINTS`: one invalid
+    value refuses the whole request with 9207 (HTTP 400, nothing written), because a
+    balance skipped with a warning could not be sent again (it is credited on a new
+    enrollment only)."""
+    items = json_objects(body.get("loyaltyProgramEnrollments"), "loyaltyProgramEnrollments")
+    parsed = []
     for item in items:
         try:
-            balances.append(opening_points(item.get("loyaltyPoints")))
+            opening = opening_points(item.get("loyaltyPoints"))
         except ValueError:
             raise DomainError(
                 Code.OPENING_BALANCE_INVALID,
@@ -84,19 +110,31 @@ def _opening_balances(items: list[dict]) -> list[int | None]:
                 y=item.get("programId"),
                 z=MAX_OPENING_POINTS,
             ) from None
-    return balances
+        parsed.append(
+            EnrollmentInput(
+                program_id=_int_or_none(item.get("programId")),
+                program_sent=item.get("programId"),
+                tier_number=_int_or_none(item.get("tierNumber")),
+                tier_sent=item.get("tierNumber"),
+                tier_expiry_date=_parse_datetime(item.get("tierExpiryDate")),
+                opening_points=opening,
+                points_expiry_date=_parse_datetime(item.get("pointsExpiryDate")),
+                points_expiry_sent=item.get("pointsExpiryDate"),
+            )
+        )
+    return parsed
 
 
-def enrollments_from_payload(
+def enrollments_apply(
     *,
     customer: Customer,
-    payload: dict,
+    command: RegisterCustomer | UpdateCustomer,
     actor: Actor,
     warnings: Warnings,
     side_effects: list,
     created: bool,
 ) -> None:
-    """Registration / update step for `loyaltyProgramEnrollments`.
+    """Registration / update step: the programs of `command.parts["loyalty"]`.
 
     - A loyalty customer registered without naming a program is enrolled in the default
       program (1016 in the demo). On update, the programs named are enrolled; naming none
@@ -106,21 +144,12 @@ def enrollments_from_payload(
       `tierNumber` joins the base tier with warning 9202 (an existing enrollment is left
       as it is, without a warning); `tierExpiryDate` is kept when given.
     - A new enrollment gets the program's registration bonus and welcome coupon (reported
-      in `side_effects`). `loyaltyPoints` in the body becomes an opening balance: one
-      ADJUSTMENT ledger entry, only when the enrollment is new (so a repeated update does
-      not credit twice), expiring at `pointsExpiryDate` if that lies in the future
-      (warning 9203 otherwise, and the program's validity applies).
-    - `loyaltyPoints` must be a whole number from 0 to `MAX_OPENING_POINTS`: any other
-      value refuses the request with 9207 (HTTP 400, nothing written), because a balance
-      skipped with a warning could not be sent again (it is credited on a new enrollment
-      only).
+      in `side_effects`). An opening balance becomes one ADJUSTMENT ledger entry, only
+      when the enrollment is new (so a repeated update does not credit twice), expiring at
+      `pointsExpiryDate` if that lies in the future (warning 9203 otherwise, and the
+      program's validity applies).
     """
-    items = (
-        json_objects(payload.get("loyaltyProgramEnrollments"), "loyaltyProgramEnrollments")
-        if isinstance(payload, dict)
-        else []
-    )
-    balances = _opening_balances(items)
+    items: list[EnrollmentInput] = command.parts.get("loyalty") or []
     if customer.loyalty_type != LoyaltyType.LOYALTY:
         if items:
             warnings.add(Code.ENROLLMENT_NOT_LOYALTY)
@@ -133,43 +162,41 @@ def enrollments_from_payload(
         program = program_default()
         if program is None:
             return
-        items, balances, programs = [{"programId": program.pk}], [None], {program.pk: program}
+        items, programs = [EnrollmentInput(program_id=program.pk)], {program.pk: program}
     else:
         programs = Program.objects.select_related("welcome_coupon_series").in_bulk(
-            [item.get("programId") for item in items if _int_or_none(item.get("programId"))]
+            [item.program_id for item in items if item.program_id]
         )
-    for item, opening in zip(items, balances, strict=True):
-        program_id = _int_or_none(item.get("programId"))
-        program = programs.get(program_id) if program_id is not None else None
+    for item in items:
+        program = programs.get(item.program_id) if item.program_id is not None else None
         if program is None or not program.is_active:
-            warnings.add(Code.ENROLLMENT_PROGRAM_NOT_FOUND, x=item.get("programId"))
+            warnings.add(Code.ENROLLMENT_PROGRAM_NOT_FOUND, x=item.program_sent)
             continue
         tier = None
-        tier_number = _int_or_none(item.get("tierNumber"))
-        if tier_number is not None:
-            tier = program.tiers.filter(serial_number=tier_number).first()
+        if item.tier_number is not None:
+            tier = program.tiers.filter(serial_number=item.tier_number).first()
         enrollment, new = enrollment_enroll(
             customer=customer,
             program=program,
             actor=actor,
             tier=tier,
-            tier_expiry_date=_parse_datetime(item.get("tierExpiryDate")) if tier else None,
+            tier_expiry_date=item.tier_expiry_date if tier else None,
         )
         if not new:
             continue
-        if tier_number is not None and tier is None:
-            warnings.add(Code.ENROLLMENT_TIER_NOT_FOUND, x=item.get("tierNumber"), y=program.pk)
+        if item.tier_number is not None and tier is None:
+            warnings.add(Code.ENROLLMENT_TIER_NOT_FOUND, x=item.tier_sent, y=program.pk)
         enrollment.program = program
         enrollment_welcome(enrollment=enrollment, actor=actor, side_effects=side_effects)
-        if opening:
-            expiry = _parse_datetime(item.get("pointsExpiryDate"))
+        if item.opening_points:
+            expiry = item.points_expiry_date
             if expiry is not None and expiry <= timezone.now():
-                warnings.add(Code.ENROLLMENT_EXPIRY_IN_PAST, x=item.get("pointsExpiryDate"))
+                warnings.add(Code.ENROLLMENT_EXPIRY_IN_PAST, x=item.points_expiry_sent)
                 expiry = None
             points_credit(
                 enrollment=enrollment,
                 kind=LedgerKind.ADJUSTMENT,
-                points=opening,
+                points=item.opening_points,
                 actor=actor,
                 reason="Opening balance given at enrollment",
                 expiry_date=expiry,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from customers.models import Customer, CustomerStatus, Identifier, IdentifierType, LoyaltyType, Till
+from customers.parsers import change_identifiers_command
 from customers.services import customer_change_identifiers
 from loyalty import request_services
 from loyalty.models import (
@@ -30,6 +31,8 @@ from loyalty.models import Transaction as Bill
 
 GOODWILL_REASONS = ["POINTS_ISSUE", "BILL_ISSUE", "SERVICE_RECOVERY"]
 REFERENCE_PREFIX = "DEMO-REQ-"
+
+
 def load_configuration() -> None:
     till = Till.objects.filter(code="demo.till").first()
     for request_type, base_types in (
@@ -224,14 +227,14 @@ def load_requests(*, stdout) -> None:
                 # The customers demo knows its customers by their first mobile: change a
                 # second one, so a rerun of that loader still finds them.
                 old_value = _free_value(type_, lambda n: f"9198766{n:05d}")
-                customer_change_identifiers(
+                change = change_identifiers_command(
                     customer_id=customer.pk,
                     source=held.source,
                     account_id="",
                     add=[{"type": type_, "value": old_value}],
                     remove=[],
-                    actor=till,
                 )
+                customer_change_identifiers(command=change, actor=till)
             make(
                 base_type,
                 outcome,

@@ -39,6 +39,7 @@ from config.errors import DomainError, Warnings
 from config.masking import mask, mask_pair, mask_text
 from config.transactions import atomic_with_retry
 from customers.audit import Actor, audit_context
+from customers.commands import ChangeIdentifiers
 from customers.erasure import customer_erase, is_erased
 from customers.models import (
     Customer,
@@ -544,14 +545,11 @@ def _apply_identifier_change(*, request: Request, actor: Actor, config: RequestT
     old, new = payload["oldValue"], payload["newValue"]
     _identifier_rules(customer=customer, base_type=request.base_type, ref=ref, old=old, new=new)
     type_ = payload["identifierType"]
-    result = customer_change_identifiers(
-        customer_id=customer.pk,
-        source=ref.source,
-        account_id=ref.account_code,
-        add=[{"type": type_, "value": new}],
-        remove=[{"type": type_, "value": old}],
-        actor=actor,
+    # The values were normalised when the request was made.
+    change = ChangeIdentifiers(
+        ref=ref, customer_id=customer.pk, add=[(type_, new)], remove=[(type_, old)]
     )
+    result = customer_change_identifiers(command=change, actor=actor)
     # A value taken in another source between the check and the write would merge the
     # customers; refuse instead (the savepoint undoes the change).
     if result.merged_into is not None:

@@ -206,8 +206,9 @@ def test_register_runs_registration_steps_in_the_transaction(till_client, org_co
 
     calls = []
 
-    def step(*, customer, payload, actor, warnings, side_effects, created):
-        calls.append((customer.pk, created, "loyaltyProgramEnrollments" in payload))
+    def step(*, customer, command, actor, warnings, side_effects, created):
+        # The typed command, with loyalty's part of the body (its program enrollments).
+        calls.append((customer.pk, created, bool(command.parts.get("loyalty"))))
         side_effects.append({"type": "points", "awardedPoints": 100})
 
     registry.registration_steps.register("test-step", step)

@@ -8,11 +8,24 @@ from config.masking import mask
 from customers import registry
 from customers.models import Customer, CustomerMerge, Identifier, SourceProfile
 from customers.normalise import as_bool, as_text, normalise_identifier, search_prefix
+from customers.parsers import register_command, update_command
 from customers.selectors import customer_audit_trail
 from customers.services import customer_merge, customer_register, customer_update
 from tests.customers.conftest import register_body
 
 pytestmark = pytest.mark.django_db
+
+
+def register(*, source, account_id, payload, actor):
+    command = register_command(source=source, account_id=account_id, body=payload)
+    return customer_register(command=command, actor=actor)
+
+
+def update(*, customer_id, source, account_id, payload, actor):
+    command = update_command(
+        customer_id=customer_id, source=source, account_id=account_id, body=payload
+    )
+    return customer_update(command=command, actor=actor)
 
 
 @pytest.mark.parametrize(
@@ -43,14 +56,14 @@ def test_default_phone_region_is_configurable(settings):
 
 def test_register_and_update_record_the_staff_actor(org_config):
     user = get_user_model().objects.create_user(username="ops", password="x", is_staff=True)
-    result = customer_register(
+    result = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845012345")),
         actor=user,
     )
     assert result.created and result.customer.created_by_user == user
-    customer_update(
+    update(
         customer_id=result.customer.pk,
         source="INSTORE",
         account_id=None,
@@ -67,19 +80,19 @@ def test_register_and_update_record_the_staff_actor(org_config):
 
 
 def test_merge_service_moves_everything_and_runs_merge_steps(org_config, till):
-    survivor = customer_register(
+    survivor = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845000001")),
         actor=till,
     ).customer
-    victim = customer_register(
+    victim = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845000002")),
         actor=till,
     ).customer
-    customer_register(
+    register(
         source="MOBILE_APP",
         account_id="400",
         payload=register_body(("email", "v@example.com"), source="MOBILE_APP", account="400"),
@@ -116,13 +129,13 @@ def test_merge_service_moves_everything_and_runs_merge_steps(org_config, till):
 
 
 def test_merge_refusals_write_nothing(org_config, till):
-    a = customer_register(
+    a = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845000001")),
         actor=till,
     ).customer
-    b = customer_register(
+    b = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845000002")),
@@ -145,13 +158,13 @@ def test_merge_refusals_write_nothing(org_config, till):
 
 
 def test_failing_merge_step_rolls_back_the_whole_merge(org_config, till):
-    a = customer_register(
+    a = register(
         source="INSTORE",
         account_id=None,
         payload=register_body(("mobile", "919845000001")),
         actor=till,
     ).customer
-    b = customer_register(
+    b = register(
         source="MOBILE_APP",
         account_id="400",
         payload=register_body(("mobile", "919845000002"), source="MOBILE_APP", account="400"),

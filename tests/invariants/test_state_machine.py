@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 from config.errors import DomainError, Warnings
 from customers.invariants import invariant_findings
 from customers.models import Customer, Identifier, Store
+from customers.parsers import change_identifiers_command, register_command, update_command
 from customers.selectors import customer_resolve
 from customers.services import customer_change_identifiers, customer_register, customer_update
 from loyalty import request_services, services
@@ -94,12 +95,12 @@ def machine_for(till, supervisor, program):
                     {"type": "mobile", "value": mobiles[0], "primary": True, "verified": True}
                 ]
             try:
-                result = customer_register(
+                command = register_command(
                     source=name,
                     account_id=account,
-                    payload={"loyaltyInfo": {"loyaltyType": "loyalty"}, "profiles": [profile]},
-                    actor=till,
+                    body={"loyaltyInfo": {"loyaltyType": "loyalty"}, "profiles": [profile]},
                 )
+                result = customer_register(command=command, actor=till)
             except DomainError as error:
                 event(f"register refused {error.code}")
                 return multiple()
@@ -110,30 +111,30 @@ def machine_for(till, supervisor, program):
         def change_identifiers(self, customer, source, add, remove):
             name, account = source
             with contextlib.suppress(DomainError):
-                customer_change_identifiers(
+                command = change_identifiers_command(
                     customer_id=customer,
                     source=name,
                     account_id=account,
                     add=[{"type": t, "value": v} for t, v in add],
                     remove=[{"type": t, "value": v} for t, v in remove],
-                    actor=till,
                 )
+                customer_change_identifiers(command=command, actor=till)
 
         @rule(customer=customers, source=sources, mobile=st.sampled_from(MOBILES))
         def primary_channel(self, customer, source, mobile):
             name, account = source
             with contextlib.suppress(DomainError):
-                customer_update(
+                command = update_command(
                     customer_id=customer,
                     source=name,
                     account_id=account,
-                    payload={
+                    body={
                         "profiles": [
                             {"commChannels": [{"type": "mobile", "value": mobile, "primary": True}]}
                         ]
                     },
-                    actor=till,
                 )
+                customer_update(command=command, actor=till)
 
         def _approved(self, customer, request_type, base_type, **payload):
             """A request made by the till and approved by the supervisor at once; a refusal
@@ -159,32 +160,50 @@ def machine_for(till, supervisor, program):
             assume(survivor != victim)
             self._approved(survivor, "CHANGE_IDENTIFIER", "MERGE", victimId=victim)
 
-        def _mobile_of(self, data, customer) -> str:
-            """One of the customer's mobiles (as a store would name it), else any."""
+        def _mobile_of(self, data, customer) -> dict:
+            """One of the customer's mobiles with the source holding it (as a store would
+            name it: requests address one source), else any mobile in INSTORE."""
             held = sorted(
                 Identifier.objects.filter(
                     customer=customer_resolve(customer_id=customer, warnings=Warnings()),
                     type="mobile",
-                ).values_list("value", flat=True)
+                ).values_list("value", "source", "account__account_id")
             )
-            return data.draw(st.sampled_from(held or MOBILES))
+            value, source, account = data.draw(
+                st.sampled_from(held or [(m, "INSTORE", None) for m in MOBILES])
+            )
+            return {"value": value, "source": source, "accountId": account or ""}
 
         @rule(receiver=customers, holder=customers, data=st.data())
         def reallocate(self, receiver, holder, data):
+            # Between live customers (a merge victim holds nothing to give).
+            receiver = customer_resolve(customer_id=receiver, warnings=Warnings()).pk
+            holder = customer_resolve(customer_id=holder, warnings=Warnings()).pk
             assume(receiver != holder)
+            mobile = self._mobile_of(data, holder)
             self._approved(
                 receiver,
                 "CHANGE_IDENTIFIER",
                 "MOBILE_REALLOC",
-                mobile=self._mobile_of(data, holder),
+                mobile=mobile["value"],
+                source=mobile["source"],
+                accountId=mobile["accountId"],
                 fromCustomerId=holder,
             )
 
         @rule(customer=customers, new=st.sampled_from(MOBILES), data=st.data())
         def change_mobile(self, customer, new, data):
             old = self._mobile_of(data, customer)
-            assume(old != new)
-            self._approved(customer, "CHANGE_IDENTIFIER", "MOBILE", oldValue=old, newValue=new)
+            assume(old["value"] != new)
+            self._approved(
+                customer,
+                "CHANGE_IDENTIFIER",
+                "MOBILE",
+                oldValue=old["value"],
+                newValue=new,
+                source=old["source"],
+                accountId=old["accountId"],
+            )
 
         @rule(customer=customers, amount=points)
         def goodwill(self, customer, amount):

@@ -18,7 +18,9 @@ def test_embeds_are_registered():
     assert registry.detail_embeds.get("points") is not None
     assert registry.detail_embeds.get("mlp") is not None
     assert registry.merge_steps.get("loyalty") is services.enrollments_merge
-    assert registry.registration_steps.get("loyalty") is registration.enrollments_from_payload
+    assert registry.body_parts.get("loyalty") is registration.enrollments_parse
+    assert registry.registration_steps.get("loyalty") is registration.enrollments_apply
+    assert registry.update_steps.get("loyalty") is registration.enrollments_apply
 
 
 def test_embed_points_has_the_seed_fragment_keys(enrolled):

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -151,9 +152,9 @@ def test_registration_step_awards_bonus_coupon_and_opening_balance(program, make
             }
         ]
     }
-    registration.enrollments_from_payload(
+    registration.enrollments_apply(
         customer=customer,
-        payload=payload,
+        command=SimpleNamespace(parts={"loyalty": registration.enrollments_parse(payload)}),
         actor=till,
         warnings=warnings,
         side_effects=side_effects,
@@ -222,13 +223,19 @@ def test_expire_points_command_is_rerunnable(enrolled, till):
 def test_update_enrolls_a_converted_loyalty_customer_once(program, make_customer, till):
     customer = make_customer(loyalty_type="non_loyalty")
     warnings, side_effects = Warnings(), []
-    step_args = {"payload": {}, "actor": till, "warnings": warnings, "created": False}
-    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
+    # An update naming no program (as the console's edit sends it: no loyalty part).
+    step_args = {
+        "command": SimpleNamespace(parts={}),
+        "actor": till,
+        "warnings": warnings,
+        "created": False,
+    }
+    registration.enrollments_apply(customer=customer, side_effects=side_effects, **step_args)
     assert not Enrollment.objects.filter(customer=customer).exists()
     customer.loyalty_type = "loyalty"
     customer.save(update_fields=["loyalty_type"])
-    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
-    registration.enrollments_from_payload(customer=customer, side_effects=side_effects, **step_args)
+    registration.enrollments_apply(customer=customer, side_effects=side_effects, **step_args)
+    registration.enrollments_apply(customer=customer, side_effects=side_effects, **step_args)
     assert Enrollment.objects.get(customer=customer).loyalty_points == 100
     assert [effect["type"] for effect in side_effects] == ["points", "coupon"]
 
