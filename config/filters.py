@@ -40,6 +40,18 @@ class CodedFilterSet(django_filters.FilterSet):
                     raise _domain_error(filter_, name, errors[name][0])
         return form.cleaned_data
 
+    @classmethod
+    def _form_class(cls, filters) -> type[forms.Form]:
+        # The fields are the same for every instance (Form copies them per instance): one
+        # form class per FilterSet, not one built per call.
+        if "_cached_form_class" not in cls.__dict__:
+            fields = {name: filter_.field for name, filter_ in filters.items()}
+            cls._cached_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+        return cls._cached_form_class
+
+    def get_form_class(self):
+        return self._form_class(self.filters)
+
     def filter_queryset(self, queryset):
         raise NotImplementedError(
             f"{type(self).__name__} only validates: its typed values go to the selectors"
@@ -58,6 +70,7 @@ class CodedFilter(django_filters.Filter):
     def __init__(self, *args: Any, code: Code | None = None, **kwargs: Any) -> None:
         assert code is None or isinstance(code, Code), "declare a named Code member"
         self.code = code
+        kwargs.setdefault("label", "")  # not derived from a model field per call
         super().__init__(*args, **kwargs)
 
 
