@@ -23,6 +23,7 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: the primary keys (BigAutoField)
+INTEGER_MAX = 2**31 - 1  # PostgreSQL integer: Program.id, Transaction.line_count
 
 
 def table(model: type[Model]) -> str:

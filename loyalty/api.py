@@ -15,17 +15,14 @@ from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
-from config.rows import BIGINT_MAX
+from config.rows import BIGINT_MAX, INTEGER_MAX  # column bounds: a 4xx, not a database error
 from customers.models import Customer, Store, Till
 from customers.normalise import identifier_type
 from customers.selectors import customer_get, customer_resolve
 from loyalty import selectors, services
+from loyalty.filters import LedgerFilterSet, LoyaltyDetailsFilterSet
 from loyalty.models import Program, TransactionType
 from loyalty.models import Transaction as Bill
-
-# Bounds of the columns numeric inputs end up in, so that an out-of-range number answers
-# a 4xx instead of a database error.
-INTEGER_MAX = 2**31 - 1  # PostgreSQL integer: Program.id, Transaction.line_count
 
 MERGE_DOC = (
     " A merge victim's id answers its survivor's data with warnings 8069 and 91009. "
@@ -67,7 +64,7 @@ class LoyaltyDetailsView(APIView):
     def get(self, request, customer_id: int):
         warnings = Warnings()
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
-        program_id = _program_id(request.query_params.get("programId"))
+        program_id = LoyaltyDetailsFilterSet(request.query_params).cleaned()["programId"]
         if program_id is not None and not Program.objects.filter(pk=program_id).exists():
             raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
         data = selectors.program_details(customer=customer, program_id=program_id)
@@ -487,11 +484,12 @@ class CustomerLedgerView(APIView):
         warnings = Warnings()
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params, default_limit=20)
+        filters = LedgerFilterSet(request.query_params).cleaned()
         entries, next_cursor = selectors.ledger_page(
             customer=customer,
             limit=page.limit,
-            cursor=request.query_params.get("cursor") or None,
-            program_id=_program_id(request.query_params.get("programId")),
+            cursor=filters["cursor"],
+            program_id=filters["programId"],
         )
         return Response(
             {

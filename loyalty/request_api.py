@@ -17,12 +17,14 @@ from config.errors import DomainError, Warnings
 from config.input_guard import InputRules
 from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
-from config.rows import BIGINT_MAX
-from customers.normalise import as_bool, as_text
 from customers.selectors import customer_get, customer_lookup, customer_resolve
 from loyalty import request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
-from loyalty.request_selectors import RequestFilters
+from loyalty.request_filters import (
+    ChangeRequestFilterSet,
+    GoodwillRequestFilterSet,
+    RequestQueueFilterSet,
+)
 
 CODES_DOC = (
     " Codes: 9006 invalid type, 9008 invalid base type (or not one of the type's), 9022 not "
@@ -196,36 +198,7 @@ def change_item(request: Request, *, can_view_pii: bool) -> dict[str, Any]:
     return body
 
 
-# --- Parsing query parameters ---------------------------------------------------------
-
-
-def _int_param(params, name: str, code: int = 9030) -> int | None:
-    """An id filter (customerId, requestId, programId, startId, endId): a whole number
-    from 1 to 2^63-1, else `code` (an id no row can have is a mistake, not an empty list)."""
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise DomainError(code, x=name) from None
-    if not 0 < value <= BIGINT_MAX:
-        raise DomainError(code, x=name)
-    return value
-
-
-def _bool_param(params, name: str) -> bool | None:
-    raw = params.get(name)
-    return None if raw in (None, "") else as_bool(raw)
-
-
-def _choice_param(params, name: str, choices, code: int) -> str | None:
-    raw = as_text(params.get(name)).upper()
-    if not raw:
-        return None
-    if raw not in choices:
-        raise DomainError(code, x=name)
-    return raw
+# --- Parsing bodies ----------------------------------------------------------------
 
 
 def _customer_of(body: dict[str, Any]):
@@ -316,19 +289,8 @@ class RequestsView(APIView):
         responses={200: dict},
     )
     def get(self, request):
-        params = request.query_params
-        page = page_from_params(params)
-        start, end = request_selectors.date_range(params.get("startDate"), params.get("endDate"))
-        filters = RequestFilters(
-            request_type=_choice_param(params, "type", RequestType.values, 9006),
-            base_type=_choice_param(params, "baseType", RequestBaseType.values, 9008),
-            status=_choice_param(params, "status", RequestStatus.values, 9020),
-            customer_id=_int_param(params, "customerId"),
-            store_code=as_text(params.get("storeCode")) or None,
-            requester=as_text(params.get("requester")) or None,
-            start=start,
-            end=end,
-        )
+        page = page_from_params(request.query_params)
+        filters = RequestQueueFilterSet(request.query_params).request_filters()
         requests, total = request_selectors.requests_queue(filters=filters, page=page)
         return paginated_response(
             [request_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
@@ -477,15 +439,8 @@ class CustomerGoodwillRequestsView(APIView):
     def get(self, request, customer_id: str):
         warnings = Warnings()
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
-        params = request.query_params
-        page = page_from_params(params)
-        filters = RequestFilters(
-            request_type=RequestType.GOODWILL,
-            request_id=_int_param(params, "requestId"),
-            one_step=_bool_param(params, "is_one_step_change"),
-            program_id=_int_param(params, "programId"),
-            auto_approved=_bool_param(params, "autoApprove"),
-        )
+        page = page_from_params(request.query_params)
+        filters = GoodwillRequestFilterSet(request.query_params).request_filters()
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page
         )
@@ -528,16 +483,8 @@ class CustomerChangeRequestsView(APIView):
     def get(self, request, customer_id: str):
         warnings = Warnings()
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
-        params = request.query_params
-        page = page_from_params(params)
-        base_types = request_selectors.change_base_types(params.get("changeType"))
-        start, end = request_selectors.date_range(params.get("startDate"), params.get("endDate"))
-        filters = RequestFilters(
-            start=start,
-            end=end,
-            start_id=_int_param(params, "startId"),
-            end_id=_int_param(params, "endId"),
-        )
+        page = page_from_params(request.query_params)
+        filters, base_types = ChangeRequestFilterSet(request.query_params).request_filters()
         requests, total = request_selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )

@@ -8,31 +8,15 @@ requester / store / decider joined, and one query for the ledger entries of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from config.codes import Code
 from config.errors import DomainError
 from config.pagination import Page
 from loyalty.models import LedgerEntry, Request, RequestBaseType, RequestStatus, RequestType
-
-# `changeType` of `GET /v2/customers/{id}/retroRequest`; ADDRESS and TIER changes are not
-# made through requests here, so they answer an empty list.
-CHANGE_TYPES = (
-    "EMAIL",
-    "MOBILE",
-    "EXTERNAL_ID",
-    "MERGE",
-    "ADDRESS",
-    "MOBILE_REALLOC",
-    "COUPON",
-    "POINTS",
-    "TIER",
-    "RETRO",
-)
 
 
 @dataclass(frozen=True)
@@ -163,65 +147,6 @@ def customer_requests(
 
 def goodwill_base_types() -> list[str]:
     return [RequestBaseType.POINTS, RequestBaseType.COUPON]
-
-
-def change_base_types(change_type: str | None) -> list[str] | None:
-    """The base types a `changeType` filter selects; None for every type; 9008 if unknown."""
-    if not change_type:
-        return None
-    change_type = change_type.strip().upper()
-    if change_type not in CHANGE_TYPES:
-        raise DomainError(Code.REQUEST_BASE_TYPE_INVALID)
-    return [change_type] if change_type in RequestBaseType.values else []
-
-
-# Dates people write that are not the API's YYYY-MM-DD (they answer 1216, naming the
-# parameter, rather than 8112 / 8113 for something that is no date at all).
-_OTHER_DATE_FORMATS = ("%Y/%m/%d", "%d-%m-%Y", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d")
-
-
-def _is_other_date_format(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)  # a date with a time, or a compact ISO form
-        return True
-    except ValueError:
-        pass
-    for pattern in _OTHER_DATE_FORMATS:
-        try:
-            datetime.strptime(text, pattern)
-            return True
-        except ValueError:
-            continue
-    return False
-
-
-def _day(raw: str, name: str, invalid_code: int) -> date:
-    text = raw.strip()
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return date.fromisoformat(text)
-        except ValueError:  # 2024-02-30: the right shape, no such day
-            raise DomainError(invalid_code) from None
-    if _is_other_date_format(text):
-        raise DomainError(Code.DATE_FORMAT_UNSUPPORTED, x=name)
-    raise DomainError(invalid_code)
-
-
-def date_range(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
-    """`startDate` / `endDate` list filters: `YYYY-MM-DD` days (the end day included) in
-    the server's time zone, as the seeds' codes say: no date at all 8112 (startDate) /
-    8113 (endDate); a date in another format (`2024/01/31`, `31-01-2024`, with a time)
-    1216 naming the parameter; startDate after endDate 8115."""
-    zone = timezone.get_current_timezone()
-    start_day = _day(start, "startDate", 8112) if start else None
-    end_day = _day(end, "endDate", 8113) if end else None
-    if start_day and end_day and start_day > end_day:
-        raise DomainError(Code.START_AFTER_END)
-    start_at = datetime.combine(start_day, time.min, tzinfo=zone) if start_day else None
-    end_at = (
-        datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=zone) if end_day else None
-    )
-    return start_at, end_at
 
 
 def single_view_requests(*, customer_id: int, limit: int = 50) -> list[Request]:
