@@ -40,7 +40,7 @@ from customers.models import (
     SourceProfile,
     Store,
 )
-from loyalty import request_services
+from loyalty import request_parsers, request_services
 from loyalty.models import (
     CouponSeries,
     Enrollment,
@@ -50,6 +50,19 @@ from loyalty.models import (
     RequestStatus,
     RequestType,
 )
+from loyalty.request_commands import (
+    Decision,
+    Erasure,
+    GoodwillCoupon,
+    GoodwillPoints,
+    IdentifierChange,
+    MergeInto,
+    MobileReallocation,
+    RaiseRequest,
+    RequestDetails,
+    RetroClaim,
+)
+from loyalty.request_parsers import DecisionItem
 
 STATUS_TONES = {
     RequestStatus.PENDING: "warn",
@@ -373,7 +386,9 @@ class RequestConsoleAdmin(admin.ModelAdmin):
             )
         results = request_services.requests_decide(
             items=[
-                {"id": pk, "status": status, "comments": comments}
+                DecisionItem(
+                    sent_id=pk, decision=Decision(request_id=pk, status=status, comments=comments)
+                )
                 for pk in queryset.order_by("pk").values_list("pk", flat=True)
             ],
             actor=request.user,
@@ -475,17 +490,20 @@ class RequestConsoleAdmin(admin.ModelAdmin):
             return self.request_page(request, request_id, form=form)
         comments = form.cleaned_data["comments"].strip()
         try:
+            # Read as the API reads a decision: a rejection's reason, the approved points.
             if "reject" in request.POST:
-                outcome = request_services.request_reject(
-                    request_id=request_id, actor=request.user, comments=comments
+                decision = request_parsers.decision(
+                    request_id=request_id, status=RequestStatus.REJECTED, comments=comments
                 )
+                outcome = request_services.request_reject(decision=decision, actor=request.user)
             else:
-                outcome = request_services.request_approve(
+                decision = request_parsers.decision(
                     request_id=request_id,
-                    actor=request.user,
+                    status=RequestStatus.APPROVED,
                     comments=comments,
                     approved_value=form.cleaned_data["approved_value"],
                 )
+                outcome = request_services.request_approve(decision=decision, actor=request.user)
         except DomainError as error:
             form.add_error(None, _error_text(error))
             return self.request_page(request, request_id, form=form)
@@ -518,13 +536,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
             if preview is None or confirmed:
                 try:
                     outcome = request_services.request_create(
-                        request_type=spec["type"],
-                        base_type=form.base_type(),
-                        customer=customer,
-                        payload=form.payload(),
-                        actor=request.user,
-                        reason=form.cleaned_data.get("reason", ""),
-                        comments=form.cleaned_data.get("comments", ""),
+                        command=form.command(), customer=customer, actor=request.user
                     )
                 except DomainError as error:
                     form.add_error(None, _error_text(error, kind, **form.message_context()))
@@ -585,6 +597,20 @@ class RaiseForm(forms.Form):
     def base_type(self) -> str:
         return self.fixed_base_type
 
+    def details(self) -> RequestDetails:
+        raise NotImplementedError
+
+    def command(self) -> RaiseRequest:
+        """The request the form raises (its details may refuse: an identifier that does
+        not normalise answers the base type's code, as on the API)."""
+        return RaiseRequest(
+            request_type=self.request_type,
+            base_type=self.base_type(),
+            details=self.details(),
+            reason=self.cleaned_data.get("reason", ""),
+            comments=self.cleaned_data.get("comments", ""),
+        )
+
     def message_context(self) -> dict:
         """What the console's wording of a refusal may name (`config.codes.STAFF_MESSAGES_ON`)."""
         return {}
@@ -621,11 +647,10 @@ class GoodwillPointsForm(RaiseForm):
         )
         self.fields["program"].choices = [(p.pk, f"{p.pk} {p.name}") for p in programs]
 
-    def payload(self) -> dict:
-        return {
-            "programId": int(self.cleaned_data["program"]),
-            "points": str(self.cleaned_data["points"]),
-        }
+    def details(self) -> GoodwillPoints:
+        return GoodwillPoints(
+            points=self.cleaned_data["points"], program_id=int(self.cleaned_data["program"])
+        )
 
 
 class GoodwillCouponForm(RaiseForm):
@@ -633,8 +658,8 @@ class GoodwillCouponForm(RaiseForm):
     fixed_base_type = RequestBaseType.COUPON
     series = forms.ModelChoiceField(queryset=CouponSeries.objects.filter(is_active=True))
 
-    def payload(self) -> dict:
-        return {"seriesId": self.cleaned_data["series"].pk}
+    def details(self) -> GoodwillCoupon:
+        return GoodwillCoupon(series_id=self.cleaned_data["series"].pk)
 
 
 class RetroForm(RaiseForm):
@@ -644,12 +669,12 @@ class RetroForm(RaiseForm):
     store = forms.ModelChoiceField(queryset=Store.objects.filter(is_active=True).order_by("code"))
     bill_date = forms.DateField(help_text="YYYY-MM-DD, as printed on the bill.")
 
-    def payload(self) -> dict:
-        return {
-            "billNumber": self.cleaned_data["bill_number"].strip(),
-            "storeCode": self.cleaned_data["store"].code,
-            "billDate": self.cleaned_data["bill_date"].isoformat(),
-        }
+    def details(self) -> RetroClaim:
+        return RetroClaim(
+            bill_number=self.cleaned_data["bill_number"].strip(),
+            store_code=self.cleaned_data["store"].code,
+            bill_date=self.cleaned_data["bill_date"].isoformat(),
+        )
 
 
 class IdentifierChangeForm(RaiseForm):
@@ -685,15 +710,15 @@ class IdentifierChangeForm(RaiseForm):
     def base_type(self) -> str:
         return self.cleaned_data["identifier"]
 
-    def payload(self) -> dict:
-        # Source and account as the API takes them (`source`, `accountId`).
+    def details(self) -> IdentifierChange:
         profile = self.profiles[self.cleaned_data["profile"]]
-        return {
-            "source": profile.source,
-            "accountId": profile.account.account_id if profile.account_id else "",
-            "oldValue": self.cleaned_data["old_value"],
-            "newValue": self.cleaned_data["new_value"],
-        }
+        return request_parsers.identifier_change(
+            request_parsers.IDENTIFIER_TYPE_OF[self.base_type()],
+            self.cleaned_data["old_value"],
+            self.cleaned_data["new_value"],
+            source=profile.source,
+            account_id=profile.account.account_id if profile.account_id else "",
+        )
 
 
 class MergeForm(RaiseForm):
@@ -725,8 +750,8 @@ class MergeForm(RaiseForm):
             self.cleaned_data["victim_id"]
         )
 
-    def payload(self) -> dict:
-        return {"victimId": self.cleaned_data["victim_id"], "survivorId": self.customer.pk}
+    def details(self) -> MergeInto:
+        return MergeInto(victim_id=self.cleaned_data["victim_id"], survivor_id=self.customer.pk)
 
     def preview(self) -> dict:
         """What would move (read-only; the service checks again when it is decided). The
@@ -793,15 +818,15 @@ class MobileReallocForm(RaiseForm):
             "source": f"{source} account {account_id}" if account_id else source,
         }
 
-    def payload(self) -> dict:
+    def details(self) -> MobileReallocation:
         source, account_id = self._source_and_account()
-        return {
-            "mobile": self.cleaned_data["mobile"],
-            "fromCustomerId": self.cleaned_data["from_customer_id"],
-            "toCustomerId": self.customer.pk,
-            "source": source,
-            "accountId": account_id,
-        }
+        return request_parsers.mobile_reallocation(
+            self.cleaned_data["mobile"],
+            from_customer_id=self.cleaned_data["from_customer_id"],
+            to_customer_id=self.customer.pk,
+            source=source,
+            account_id=account_id,
+        )
 
 
 class ErasureForm(RaiseForm):
@@ -819,8 +844,8 @@ class ErasureForm(RaiseForm):
             max_length=200, help_text="Why, e.g. the reference of the customer's request."
         )
 
-    def payload(self) -> dict:
-        return {}
+    def details(self) -> Erasure:
+        return Erasure()
 
 
 RAISE_KINDS = {

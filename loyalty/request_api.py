@@ -18,7 +18,7 @@ from config.input_guard import InputRules
 from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
 from customers.selectors import customer_get, customer_lookup, customer_resolve
-from loyalty import request_selectors, request_services
+from loyalty import request_parsers, request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
 from loyalty.request_filters import (
     ChangeRequestFilterSet,
@@ -215,32 +215,6 @@ def _customer_of(body: dict[str, Any]):
     raise DomainError(Code.REQUEST_FIELD_INVALID, x="customerId")
 
 
-def _text(body: dict, name: str) -> Any:
-    """A text field as sent (a number is read as its text); an object or a list is no
-    text: 9030, rather than its repr stored."""
-    value = body.get(name, "")
-    if isinstance(value, (dict, list)):
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
-    return value
-
-
-def _decision_items(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        items = data
-    elif isinstance(data, dict):
-        items = next(
-            (data[key] for key in ("requests", "data") if isinstance(data.get(key), list)),
-            [data],
-        )
-    else:
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x="requests")
-    # An object or a list is no comment (its repr would be stored): the whole call is refused.
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and isinstance(item.get("comments"), (dict, list)):
-            raise DomainError(Code.REQUEST_FIELD_INVALID, x=f"[{index}].comments")
-    return items
-
-
 # Malformed text or numbers in a request call answer the family's "field missing or
 # invalid" (9030), the enumerations their own codes; at most 100 decisions a call.
 REQUEST_INPUT = InputRules(
@@ -326,17 +300,9 @@ class RequestsView(APIView):
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         customer = _customer_of(body)
+        command = request_parsers.raise_request_command(body)
         outcome = request_services.request_create(
-            request_type=body.get("type"),
-            base_type=body.get("baseType"),
-            customer=customer,
-            payload=body,
-            actor=request.user,
-            reason=_text(body, "reason"),
-            comments=_text(body, "comments"),
-            reference_id=_text(body, "referenceId"),
-            one_step=body.get("oneStep", False),
-            auto_approve=body.get("autoApprove", False),
+            command=command, customer=customer, actor=request.user
         )
         return Response(
             {
@@ -369,7 +335,7 @@ class RequestsView(APIView):
         responses={200: dict},
     )
     def put(self, request):
-        items = _decision_items(request.data)
+        items = request_parsers.decision_items(request.data)
         results = request_services.requests_decide(items=items, actor=request.user)
         data = []
         for result in results:

@@ -23,11 +23,24 @@ from loyalty.models import (
     CouponSeries,
     Request,
     RequestBaseType,
+    RequestStatus,
     RequestType,
     RequestTypeConfig,
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
+from loyalty.request_commands import (
+    Decision,
+    Erasure,
+    GoodwillCoupon,
+    GoodwillPoints,
+    MergeInto,
+    MobileReallocation,
+    RaiseRequest,
+    RequestDetails,
+    RetroClaim,
+)
+from loyalty.request_parsers import identifier_change
 
 GOODWILL_REASONS = ["POINTS_ISSUE", "BILL_ISSUE", "SERVICE_RECOVERY"]
 REFERENCE_PREFIX = "DEMO-REQ-"
@@ -132,7 +145,7 @@ def load_requests(*, stdout) -> None:
         outcome: str,
         request_type,
         base_type,
-        payload,
+        details: RequestDetails,
         *,
         customer,
         reason="",
@@ -143,26 +156,28 @@ def load_requests(*, stdout) -> None:
         if customer is None or Request.objects.filter(reference_id=reference).exists():
             return
         try:
-            result = request_services.request_create(
+            command = RaiseRequest(
                 request_type=request_type,
                 base_type=base_type,
-                customer=customer,
-                payload=payload,
-                actor=maker,
+                details=details,
                 reason=reason,
                 comments=f"Demo {base_type.lower()} request",
                 reference_id=reference,
             )
+            result = request_services.request_create(
+                command=command, customer=customer, actor=maker
+            )
+            pk = result.request.pk
             if outcome == "approved":
-                request_services.request_approve(
-                    request_id=result.request.pk, actor=supervisor, comments="Checked, fine"
+                approval = Decision(
+                    request_id=pk, status=RequestStatus.APPROVED, comments="Checked, fine"
                 )
+                request_services.request_approve(decision=approval, actor=supervisor)
             elif outcome == "rejected":
-                request_services.request_reject(
-                    request_id=result.request.pk,
-                    actor=supervisor,
-                    comments="Not enough evidence",
+                rejection = Decision(
+                    request_id=pk, status=RequestStatus.REJECTED, comments="Not enough evidence"
                 )
+                request_services.request_reject(decision=rejection, actor=supervisor)
             made += 1
         except DomainError as error:
             stdout.write(f"demo requests: {reference} skipped ({error})")
@@ -176,7 +191,7 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.GOODWILL,
             RequestBaseType.POINTS,
-            {"points": 250 + 250 * index},
+            GoodwillPoints(points=Decimal(250 + 250 * index)),
             customer=customer,
             reason=GOODWILL_REASONS[index],
         )
@@ -186,7 +201,7 @@ def load_requests(*, stdout) -> None:
                 outcome,
                 RequestType.GOODWILL,
                 RequestBaseType.COUPON,
-                {"seriesId": series.pk},
+                GoodwillCoupon(series_id=series.pk),
                 customer=take(),
                 reason="SERVICE_RECOVERY",
             )
@@ -203,7 +218,7 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.TRANSACTION_UPDATE,
             RequestBaseType.RETRO,
-            {"billNumber": bill.number, "storeCode": bill.store.code},
+            RetroClaim(bill_number=bill.number, store_code=bill.store.code),
             customer=take(),
             reason="Forgot the loyalty card",
             maker=till,
@@ -240,11 +255,7 @@ def load_requests(*, stdout) -> None:
                 outcome,
                 RequestType.CHANGE_IDENTIFIER,
                 base_type,
-                {
-                    "source": held.source,
-                    "oldValue": old_value,
-                    "newValue": _free_value(type_, value),
-                },
+                identifier_change(type_, old_value, _free_value(type_, value), source=held.source),
                 customer=customer,
                 reason="Customer asked at the desk",
             )
@@ -255,7 +266,7 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.CHANGE_IDENTIFIER,
             RequestBaseType.MERGE,
-            {"victimId": victim.pk},
+            MergeInto(victim_id=victim.pk),
             customer=survivor,
             reason="Same person registered twice",
         )
@@ -269,7 +280,7 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.CHANGE_IDENTIFIER,
             RequestBaseType.MOBILE_REALLOC,
-            {"source": held.source, "mobile": held.value, "fromCustomerId": holder.pk},
+            MobileReallocation(mobile=held.value, from_customer_id=holder.pk, source=held.source),
             customer=receiver,
             reason="Number now belongs to another person",
         )
@@ -282,7 +293,7 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.ERASURE,
             RequestBaseType.ERASE,
-            {},
+            Erasure(),
             customer=take(),
             reason="Customer asked to be forgotten (e-mail to the DPO)",
             maker=senior,

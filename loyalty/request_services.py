@@ -1,10 +1,12 @@
 """The request workflow: make a request, approve or reject it, apply its effect exactly once.
 
 Every type shares one flow (`request_create`, `request_approve`, `request_reject`,
-`requests_decide`); what differs per base type is the payload validation (`_VALIDATORS`,
-run when the request is made and again, under locks, when it is approved) and the effect
-(`_EFFECTS`), which calls the owning app's service (ledger credit, coupon issue, identifier
-change, merge) and never re-implements it.
+`requests_decide`), taking the typed commands of `loyalty.request_commands` (read from the
+wire by `loyalty.request_parsers`, built by the console's forms). What differs per base type
+is the validation of the details (`_VALIDATORS`, under the request's locks when it is made)
+and the effect (`_EFFECTS`), which checks again what may have changed since (the identifier
+rules, the retro window, the goodwill program and cap) and calls the owning app's service
+(ledger credit, coupon issue, identifier change, merge), never re-implementing it.
 
 Deciding locks the request row, re-checks that it is still PENDING (else 9014), checks the
 checker's permission and the four-eyes rule, and applies the effect in a savepoint: when the
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,7 +51,7 @@ from customers.models import (
     Source,
     Till,
 )
-from customers.normalise import InvalidIdentifier, as_bool, as_text, normalise_identifier
+from customers.normalise import InvalidIdentifier, as_text, normalise_identifier
 from customers.selectors import (
     SourceRef,
     customer_get,
@@ -64,7 +66,6 @@ from customers.services import (
     customer_merge,
 )
 from loyalty.models import (
-    BASE_TYPES_OF,
     CouponSeries,
     LedgerKind,
     Program,
@@ -76,11 +77,30 @@ from loyalty.models import (
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
+from loyalty.request_commands import (
+    Decision,
+    Erasure,
+    GoodwillCoupon,
+    GoodwillPoints,
+    IdentifierChange,
+    MergeInto,
+    MobileReallocation,
+    RaiseRequest,
+    RequestDetails,
+    RetroClaim,
+)
+from loyalty.request_parsers import (
+    IDENTIFIER_TYPE_OF,
+    DecisionItem,
+    request_type_checked,
+)
+from loyalty.request_parsers import (
+    field as payload_field,
+)
 from loyalty.services import (
     bill_retro_claim,
     coupon_issue,
     enrollment_enroll,
-    points_amount,
     points_credit,
 )
 
@@ -88,11 +108,7 @@ logger = logging.getLogger(__name__)
 
 AUTO_APPROVED = "AUTO_APPROVED"
 
-IDENTIFIER_TYPE_OF = {
-    RequestBaseType.MOBILE: IdentifierType.MOBILE,
-    RequestBaseType.EMAIL: IdentifierType.EMAIL,
-    RequestBaseType.EXTERNAL_ID: IdentifierType.EXTERNAL_ID,
-}
+BASE_TYPE_OF_IDENTIFIER = {type_: base for base, type_ in IDENTIFIER_TYPE_OF.items()}
 # New value already held by a customer.
 IN_USE_CODE = {
     RequestBaseType.MOBILE: Code.NEW_MOBILE_IN_USE,
@@ -127,16 +143,6 @@ def request_type_config(*, request_type: str, base_type: str) -> RequestTypeConf
     """The saved configuration of a type, or the defaults (unsaved) when none is saved."""
     config = RequestTypeConfig.objects.filter(type=request_type, base_type=base_type).first()
     return config or RequestTypeConfig(type=request_type, base_type=base_type)
-
-
-def _validate_type(request_type: Any, base_type: Any) -> tuple[str, str]:
-    request_type = as_text(request_type).upper()
-    base_type = as_text(base_type).upper()
-    if request_type not in BASE_TYPES_OF:
-        raise DomainError(Code.REQUEST_TYPE_INVALID)
-    if base_type not in BASE_TYPES_OF[request_type]:
-        raise DomainError(Code.REQUEST_BASE_TYPE_INVALID)
-    return request_type, base_type
 
 
 def _is_till(actor: Actor) -> bool:
@@ -178,69 +184,45 @@ class Validated:
     other_customer: Customer | None = None
 
 
-def _field(payload: dict, *names: str) -> Any:
-    for name in names:
-        if payload.get(name) not in (None, ""):
-            return payload[name]
-    return None
-
-
-def _int_field(payload: dict, name: str, *aliases: str, required: bool = True) -> int | None:
-    raw = _field(payload, name, *aliases)
-    if raw is None:
-        if required:
-            raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
-        return None
-    try:
-        return int(as_text(raw))
-    except (TypeError, ValueError):
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name) from None
-
-
 def _require_loyalty(customer: Customer) -> None:
     if customer.loyalty_type != LoyaltyType.LOYALTY:
         raise DomainError(Code.NOT_LOYALTY_CUSTOMER)
 
 
-def _points_value(raw: Any, name: str) -> Decimal:
-    """Requested or approved points: positive and exactly what the ledger can store
-    (`points_amount`: 12.345 is refused, not rounded)."""
-    try:
-        points = points_amount(raw)
-    except ValueError:
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name) from None
-    if points <= 0:
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x=name)
-    return points
-
-
 def _validate_goodwill_points(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: GoodwillPoints, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
     _require_loyalty(customer)
-    program_id = _int_field(payload, "programId", required=False)
+    program = _goodwill_program(details.program_id)
+    _goodwill_cap(details.points, config)
+    return Validated(
+        payload={"programId": program.pk, "points": _number(details.points)}, program=program
+    )
+
+
+def _goodwill_program(program_id: int | None) -> Program:
+    """The active program named, or the default one: 895 when there is none."""
+    programs = Program.objects.filter(is_active=True)
     if program_id is None:
-        program = Program.objects.filter(is_default=True, is_active=True).first()
+        program = programs.filter(is_default=True).first()
     else:
-        program = Program.objects.filter(pk=program_id, is_active=True).first()
+        program = programs.filter(pk=program_id).first()
     if program is None:
         raise DomainError(Code.PROGRAM_NOT_CONFIGURED)
-    raw = _field(payload, "points", "value")
-    if raw is None:
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x="points")
-    points = _points_value(raw, "points")
+    return program
+
+
+def _goodwill_cap(points: Decimal, config: RequestTypeConfig) -> None:
     if config.goodwill_points_cap is not None and points > config.goodwill_points_cap:
         raise DomainError(Code.GOODWILL_OVER_LIMIT, x=_number(config.goodwill_points_cap))
-    return Validated(payload={"programId": program.pk, "points": _number(points)}, program=program)
 
 
 def _validate_goodwill_coupon(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: GoodwillCoupon, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
-    series_id = _int_field(payload, "seriesId", "couponSeriesId")
-    if not CouponSeries.objects.filter(pk=series_id, is_active=True).exists():
+    if not CouponSeries.objects.filter(pk=details.series_id, is_active=True).exists():
         raise DomainError(Code.COUPON_SERIES_INVALID)
-    return Validated(payload={"seriesId": series_id})
+    return Validated(payload={"seriesId": details.series_id})
 
 
 def _retro_rules(*, bill: Bill, customer: Customer, config: RequestTypeConfig) -> None:
@@ -264,18 +246,14 @@ def _retro_rules(*, bill: Bill, customer: Customer, config: RequestTypeConfig) -
 
 
 def _validate_retro(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: RetroClaim, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
     if not config.retro_enabled:
         raise DomainError(Code.RETRO_NOT_ENABLED)
     _require_loyalty(customer)
-    number = as_text(_field(payload, "billNumber", "transactionNumber"))
-    if not number:
-        raise DomainError(Code.REQUEST_FIELD_INVALID, x="billNumber")
-    store_code = as_text(_field(payload, "storeCode", "store"))
-    bills = Bill.objects.filter(number=number).exclude(type=TransactionType.RETURN)
-    if store_code:
-        bills = bills.filter(store__code=store_code)
+    bills = Bill.objects.filter(number=details.bill_number).exclude(type=TransactionType.RETURN)
+    if details.store_code:
+        bills = bills.filter(store__code=details.store_code)
     elif _is_till(actor):
         bills = bills.filter(store_id=actor.store_id)
     else:
@@ -283,7 +261,7 @@ def _validate_retro(
     bill = bills.select_related("store").first()
     if bill is None:
         raise DomainError(Code.RETRO_TRANSACTION_ID_INVALID)
-    bill_date = as_text(payload.get("billDate"))
+    bill_date = details.bill_date
     if bill_date and timezone.localtime(bill.billed_at).date().isoformat() != bill_date[:10]:
         raise DomainError(Code.RETRO_TRANSACTION_ID_INVALID)
     _retro_rules(bill=bill, customer=customer, config=config)
@@ -298,10 +276,10 @@ def _validate_retro(
     )
 
 
-def _source_ref(payload: dict) -> SourceRef:
+def _source_ref(source: str, account_id: str) -> SourceRef:
     return source_resolve(
-        source=as_text(payload.get("source")) or Source.INSTORE,
-        account_id=as_text(payload.get("accountId")),
+        source=source or Source.INSTORE,
+        account_id=account_id,
         missing_code=Code.ADD_SOURCE_MISSING,
         unknown_account_code=Code.WRITE_SOURCE_OR_ACCOUNT_INVALID,
     )
@@ -324,22 +302,13 @@ def _identifier_rules(
 
 
 def _validate_identifier(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor, base_type: str
+    *, customer: Customer, details: IdentifierChange, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
-    type_ = IDENTIFIER_TYPE_OF[base_type]
-    ref = _source_ref(payload)
-    try:
-        old = normalise_identifier(type_, _field(payload, "oldValue"))
-    except InvalidIdentifier:
-        raise DomainError(Code.OLD_VALUE_NOT_THE_CUSTOMERS) from None
-    try:
-        new = normalise_identifier(type_, _field(payload, "newValue"))
-    except InvalidIdentifier:
-        raise DomainError(Code.NEW_IDENTIFIER_INVALID) from None
-    if old == new:
-        raise DomainError(Code.NEW_VALUE_SAME_AS_OLD)
+    base_type = BASE_TYPE_OF_IDENTIFIER[details.identifier_type]
+    ref = _source_ref(details.source, details.account_id)
+    old, new = details.old_value, details.new_value
     _identifier_rules(customer=customer, base_type=base_type, ref=ref, old=old, new=new)
-    _lock_keys([f"request:{type_}:{new}"])
+    _lock_keys([f"request:{details.identifier_type}:{new}"])
     if Request.objects.filter(
         status=RequestStatus.PENDING, base_type=base_type, payload__newValue=new
     ).exists():
@@ -348,7 +317,7 @@ def _validate_identifier(
         payload={
             "source": ref.source,
             "accountId": ref.account_code,
-            "identifierType": type_,
+            "identifierType": details.identifier_type,
             "oldValue": old,
             "newValue": new,
         }
@@ -386,10 +355,10 @@ def merge_request_check(*, survivor: Customer, victim_id: int) -> Customer:
 
 
 def _validate_merge(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: MergeInto, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
-    survivor_id = _int_field(payload, "survivorId", required=False) or customer.pk
-    victim_id = _int_field(payload, "victimId")
+    survivor_id = details.survivor_id or customer.pk
+    victim_id = details.victim_id
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=[victim_id, survivor_id])}
     if victim_id not in customers or survivor_id not in customers:
         raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
@@ -406,15 +375,12 @@ def _validate_merge(
 
 
 def _validate_mobile_realloc(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: MobileReallocation, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
-    ref = _source_ref(payload)
-    try:
-        mobile = normalise_identifier(IdentifierType.MOBILE, _field(payload, "mobile", "value"))
-    except InvalidIdentifier:
-        raise DomainError(Code.NEW_IDENTIFIER_INVALID) from None
-    to_id = _int_field(payload, "toCustomerId", required=False) or customer.pk
-    from_id = _int_field(payload, "fromCustomerId")
+    ref = _source_ref(details.source, details.account_id)
+    mobile = details.mobile
+    to_id = details.to_customer_id or customer.pk
+    from_id = details.from_customer_id
     if to_id != customer.pk:
         raise DomainError(Code.REQUEST_FIELD_INVALID, x="toCustomerId")
     if from_id == to_id:
@@ -449,7 +415,7 @@ def _validate_mobile_realloc(
 
 
 def _validate_erasure(
-    *, customer: Customer, payload: dict, config: RequestTypeConfig, actor: Actor
+    *, customer: Customer, details: Erasure, config: RequestTypeConfig, actor: Actor
 ) -> Validated:
     """Erasure of the customer's personal data: staff only, once, one pending at a time."""
     if is_erased(customer):
@@ -462,20 +428,13 @@ def _validate_erasure(
     return Validated(payload={})
 
 
-def _identifier_validator(base_type: str) -> Callable[..., Validated]:
-    def validate(**kwargs) -> Validated:
-        return _validate_identifier(base_type=base_type, **kwargs)
-
-    return validate
-
-
 _VALIDATORS: dict[str, Callable[..., Validated]] = {
     RequestBaseType.POINTS: _validate_goodwill_points,
     RequestBaseType.COUPON: _validate_goodwill_coupon,
     RequestBaseType.RETRO: _validate_retro,
-    RequestBaseType.MOBILE: _identifier_validator(RequestBaseType.MOBILE),
-    RequestBaseType.EMAIL: _identifier_validator(RequestBaseType.EMAIL),
-    RequestBaseType.EXTERNAL_ID: _identifier_validator(RequestBaseType.EXTERNAL_ID),
+    RequestBaseType.MOBILE: _validate_identifier,
+    RequestBaseType.EMAIL: _validate_identifier,
+    RequestBaseType.EXTERNAL_ID: _validate_identifier,
     RequestBaseType.MERGE: _validate_merge,
     RequestBaseType.MOBILE_REALLOC: _validate_mobile_realloc,
     RequestBaseType.ERASE: _validate_erasure,
@@ -513,9 +472,12 @@ def _apply_goodwill_points(*, request: Request, actor: Actor, config: RequestTyp
     customer = Customer.objects.get(pk=request.customer_id)
     _require_loyalty(customer)
     ensure_writable(customer)
+    # Checked again: the program may have been closed, or the cap lowered, since the make.
+    program = _goodwill_program(request.program_id)
+    _goodwill_cap(request.approved_value, config)
     ledger_actor = config.default_till or actor
-    enrollment, _ = enrollment_enroll(customer=customer, program=request.program, actor=actor)
-    enrollment.program = request.program
+    enrollment, _ = enrollment_enroll(customer=customer, program=program, actor=actor)
+    enrollment.program = program
     points_credit(
         enrollment=enrollment,
         kind=LedgerKind.GOODWILL,
@@ -540,7 +502,7 @@ def _apply_goodwill_coupon(*, request: Request, actor: Actor, config: RequestTyp
 
 def _apply_identifier_change(*, request: Request, actor: Actor, config: RequestTypeConfig) -> None:
     payload = request.payload
-    ref = _source_ref(payload)
+    ref = _source_ref(as_text(payload.get("source")), as_text(payload.get("accountId")))
     customer = Customer.objects.get(pk=request.customer_id)
     old, new = payload["oldValue"], payload["newValue"]
     _identifier_rules(customer=customer, base_type=request.base_type, ref=ref, old=old, new=new)
@@ -800,10 +762,28 @@ def _payload_identifiers(base_type: str, payload: dict) -> list[tuple[str, str]]
     pairs = []
     for key in _VALUE_KEYS.get(base_type, ()):
         try:
-            pairs.append((type_, normalise_identifier(type_, _field(payload, key))))
+            pairs.append((type_, normalise_identifier(type_, payload_field(payload, key))))
         except InvalidIdentifier:
             continue
     return pairs
+
+
+def _identifiers_written(details: RequestDetails) -> list[tuple[str, str]]:
+    """The (type, value) pairs a request being made writes: its lock keys (I5)."""
+    if isinstance(details, IdentifierChange):
+        return [
+            (details.identifier_type, details.old_value),
+            (details.identifier_type, details.new_value),
+        ]
+    if isinstance(details, MobileReallocation):
+        return [(details.identifier_type, details.mobile)]
+    return []
+
+
+def _customers_named(details: RequestDetails) -> dict[str, int]:
+    """The customers a request's details name, by field."""
+    named = {name: getattr(details, name) for name in details.customer_fields}
+    return {name: pk for name, pk in named.items() if pk is not None}
 
 
 def _request_locks(
@@ -821,54 +801,45 @@ def _request_locks(
 
 
 @atomic_with_retry
-def request_create(
-    *,
-    request_type: Any,
-    base_type: Any,
-    customer: Customer,
-    payload: dict[str, Any],
-    actor: Actor,
-    reason: str = "",
-    comments: str = "",
-    reference_id: str = "",
-    one_step: Any = False,
-    auto_approve: Any = False,
-) -> RequestOutcome:
-    """Make a request: validate its payload for its type, record who made it, and approve
+def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -> RequestOutcome:
+    """Make a request: validate its details for its type, record who made it, and approve
     it at once when it is a one-step issue (maker holding the one-step permission) or when
-    the type auto-approves (or allows the caller's `autoApprove`). A request for a merge
+    the type auto-approves (or allows the caller's `auto_approve`). A request for a merge
     victim (or naming one as the other customer) is made for its survivor, warning 8069."""
-    request_type, base_type = _validate_type(request_type, base_type)
-    one_step, auto_approve = as_bool(one_step), as_bool(auto_approve)
+    request_type, base_type = request_type_checked(command.request_type, command.base_type)
+    one_step, auto_approve = command.one_step, command.auto_approve
     _require(actor, request_type, "make")
     if one_step:
         _require(actor, request_type, "one_step")
-    reason, comments = as_text(reason)[:200], as_text(comments)
+    reason, comments = command.reason, command.comments
     if request_type == RequestType.ERASURE and not reason.strip():
         raise DomainError(Code.REQUEST_FIELD_INVALID, x="reason")
     warnings = Warnings()
     config = request_type_config(request_type=request_type, base_type=base_type)
     if config.allowed_reasons and reason not in config.allowed_reasons:
         raise DomainError(Code.REQUEST_REASON_NOT_ALLOWED, x=reason or '""')
-    payload = dict(payload or {})
+    details = command.details
 
     with audit_context(actor, operation="request_create"):
-        locked = _request_locks(base_type=base_type, payload=payload, customer_ids=[customer.pk])
+        identifier_values_lock(_identifiers_written(details))
+        locked = customers_lock(
+            customer_ids=[customer.pk, *_customers_named(details).values()],
+            follow_merges=base_type != RequestBaseType.MERGE,
+        )
         if customer.pk not in locked:
             raise DomainError(Code.POINTS_CUSTOMER_NOT_FOUND)
         # I2: a request about a merge victim is a request about its survivor (8069); a
         # merge naming a victim answers 9027 / 9023 from the merge rules instead.
-        for key in _CUSTOMER_KEYS:
-            named = _payload_customer_ids({key: payload.get(key)})
-            if named and named[0] in locked and locked[named[0]].pk != named[0]:
-                payload[key] = locked[named[0]].pk
+        for name, named in _customers_named(details).items():
+            if named in locked and locked[named].pk != named:
+                details = replace(details, **{name: locked[named].pk})
                 warnings.add(Code.MERGED_CUSTOMER)
         if locked[customer.pk].pk != customer.pk:
             warnings.add(Code.MERGED_CUSTOMER)
         customer = locked[customer.pk]
         ensure_writable(customer)
         validated = _VALIDATORS[base_type](
-            customer=customer, payload=payload, config=config, actor=actor
+            customer=customer, details=details, config=config, actor=actor
         )
         is_till = _is_till(actor)
         request = Request.objects.create(
@@ -881,7 +852,7 @@ def request_create(
             bill=validated.bill,
             reason=reason,
             comments=comments,
-            reference_id=as_text(reference_id)[:100],
+            reference_id=command.reference_id,
             requested_by_till=actor if is_till else None,
             requested_by_user=None if is_till else actor,
             requested_at_store_id=actor.store_id if is_till else None,
@@ -910,27 +881,8 @@ def request_create(
 
 
 @atomic_with_retry
-def _decide(
-    *,
-    request_id: Any,
-    status: Any,
-    actor: Actor,
-    comments: str = "",
-    approved_value: Any = None,
-) -> RequestOutcome:
-    status = as_text(status).upper()
-    if status not in (RequestStatus.APPROVED, RequestStatus.REJECTED):
-        raise DomainError(Code.DECISION_STATUS_INVALID)
-    comments = as_text(comments)
-    if status == RequestStatus.REJECTED and not comments:
-        raise DomainError(Code.REJECTION_REASON_REQUIRED)
-    value = None
-    if approved_value not in (None, ""):
-        value = _points_value(approved_value, "approvedValue")
-    try:
-        pk = int(as_text(request_id))
-    except (TypeError, ValueError):
-        raise DomainError(Code.REQUEST_NOT_FOUND) from None
+def _decide(*, decision: Decision, actor: Actor) -> RequestOutcome:
+    pk, status, comments = decision.request_id, decision.status, decision.comments
     with audit_context(actor, operation="request_decide"):
         named = Request.objects.filter(pk=pk).first()
         if named is None:
@@ -969,52 +921,43 @@ def _decide(
                 decider=actor,
                 config=config,
                 comments=comments,
-                approved_value=value,
+                approved_value=decision.approved_value,
             )
         _notify_decided(request, config)
     return RequestOutcome(request=request, failure=failure)
 
 
-def request_approve(
-    *, request_id: Any, actor: Actor, comments: str = "", approved_value: Any = None
-) -> RequestOutcome:
+def request_approve(*, decision: Decision, actor: Actor) -> RequestOutcome:
     """Approve a PENDING request and apply its effect once (FAILED if the effect is refused).
     Already decided 9014, unknown 9013, no check permission 9021, own request 9019."""
-    return _decide(
-        request_id=request_id,
-        status=RequestStatus.APPROVED,
-        actor=actor,
-        comments=comments,
-        approved_value=approved_value,
-    )
+    if decision.status != RequestStatus.APPROVED:
+        raise DomainError(Code.DECISION_STATUS_INVALID)
+    return _decide(decision=decision, actor=actor)
 
 
-def request_reject(*, request_id: Any, actor: Actor, comments: str) -> RequestOutcome:
+def request_reject(*, decision: Decision, actor: Actor) -> RequestOutcome:
     """Reject a PENDING request; the reason (`comments`) is required (9017)."""
-    return _decide(
-        request_id=request_id, status=RequestStatus.REJECTED, actor=actor, comments=comments
-    )
+    if decision.status != RequestStatus.REJECTED:
+        raise DomainError(Code.DECISION_STATUS_INVALID)
+    if not decision.comments:
+        raise DomainError(Code.REJECTION_REASON_REQUIRED)
+    return _decide(decision=decision, actor=actor)
 
 
-def requests_decide(*, items: list[dict[str, Any]], actor: Actor) -> list[DecisionResult]:
+def requests_decide(*, items: list[DecisionItem], actor: Actor) -> list[DecisionResult]:
     """Decide several requests; each item in its own transaction, so one refused item does
-    not undo the others. Items: `{id, status: APPROVED|REJECTED, comments, approvedValue}`."""
+    not undo the others (an item that did not read is answered with its refusal)."""
     results = []
     for item in items:
-        item = item if isinstance(item, dict) else {}
-        request_id = item.get("id", item.get("requestId"))
+        if item.decision is None:
+            results.append(DecisionResult(request_id=item.sent_id, error=item.refusal))
+            continue
         try:
-            outcome = _decide(
-                request_id=request_id,
-                status=item.get("status"),
-                actor=actor,
-                comments=item.get("comments", ""),
-                approved_value=item.get("approvedValue"),
-            )
+            outcome = _decide(decision=item.decision, actor=actor)
         except DomainError as error:
-            results.append(DecisionResult(request_id=request_id, error=error))
+            results.append(DecisionResult(request_id=item.sent_id, error=error))
         else:
-            results.append(DecisionResult(request_id=request_id, outcome=outcome))
+            results.append(DecisionResult(request_id=item.sent_id, outcome=outcome))
     return results
 
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, path, reverse
 
 from config.errors import DomainError
 from customers.selectors import customer_resolve
+from subscriptions.commands import SubscriptionChange
 from subscriptions.models import (
     ChangeSource,
     Channel,
@@ -21,7 +22,7 @@ from subscriptions.models import (
     SubscriptionStatus,
 )
 from subscriptions.selectors import subscription_state
-from subscriptions.services import SubscriptionChange, subscription_update
+from subscriptions.services import subscription_update
 
 
 class SubscriptionChangeForm(forms.Form):

@@ -12,12 +12,13 @@ from config.input_guard import InputRules
 from config.pagination import page_from_params, paginated_response
 from customers.selectors import customer_resolve
 from subscriptions.models import ChangeSource, Channel, Priority, SubscriptionStatus
+from subscriptions.parsers import subscription_request_parse
 from subscriptions.selectors import (
     subscription_log,
     subscription_log_count,
     subscription_state,
 )
-from subscriptions.services import subscription_request_parse, subscription_update
+from subscriptions.services import subscription_update
 
 CHANNELS_DOC = (
     "Channels: `EMAIL`, `SMS`, `ANDROID`, `IOS`, `WECHAT`, `LINE`, `MOBILE_PUSH` (case-insensitive; "

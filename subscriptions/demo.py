@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from customers.models import Customer, Till
+from subscriptions.commands import SubscriptionChange
 from subscriptions.models import ChangeSource, Channel, Priority, SubscriptionLog
 from subscriptions.models import SubscriptionStatus as Status
-from subscriptions.services import SubscriptionChange, subscription_update
+from subscriptions.services import subscription_update
 
 DEMO_CUSTOMERS = 12
 

@@ -195,8 +195,8 @@ def test_the_wide_tables_fit_beside_the_sidebars(live_server, page, people, ann,
     from django.contrib.auth.models import Permission
 
     from customers.models import Identifier
-    from loyalty import request_services
     from loyalty.models import LedgerEntry, Request, RequestStatus
+    from tests.requests.workflow import approve, raise_request
 
     # given: requests of every width (a long e-mail, a reason code), one decided
     agent = get_user_model().objects.get(username="agent")
@@ -206,7 +206,7 @@ def test_the_wide_tables_fit_beside_the_sidebars(live_server, page, people, ann,
         value="ann.smith.with.a.long.address@example.com"
     )
     for points in (100, 200, 300):
-        request_services.request_create(
+        raise_request(
             request_type="GOODWILL",
             base_type="POINTS",
             customer=ann,
@@ -215,7 +215,7 @@ def test_the_wide_tables_fit_beside_the_sidebars(live_server, page, people, ann,
             reason="SERVICE_RECOVERY",
             comments="Till was down",
         )
-    request_services.request_create(
+    raise_request(
         request_type="CHANGE_IDENTIFIER",
         base_type="EMAIL",
         customer=ann,
@@ -227,7 +227,7 @@ def test_the_wide_tables_fit_beside_the_sidebars(live_server, page, people, ann,
         reason="Customer asked at the desk",
     )
     first = Request.objects.order_by("pk").first()
-    request_services.request_approve(request_id=first.pk, actor=supervisor)
+    approve(request_id=first.pk, actor=supervisor)
     assert Request.objects.filter(status=RequestStatus.PENDING).count() == 3
     assert LedgerEntry.objects.filter(source_request_id=first.pk).exists()
 

@@ -22,9 +22,9 @@ from customers.models import (
     Identifier,
     SourceProfile,
 )
-from loyalty import request_services
 from loyalty.models import LedgerEntry, Program, Request, RequestStatus, Tier
 from loyalty.models import Transaction as Bill
+from tests.requests.workflow import approve, raise_request
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 MOBILE = "91901000001"
@@ -131,7 +131,7 @@ def personal_values_in_history(customer_id: int) -> list[str]:
 
 
 def erase_with_four_eyes(customer: Customer, maker, checker, reason: str = "GDPR ticket 42"):
-    made = request_services.request_create(
+    made = raise_request(
         request_type="ERASURE",
         base_type="ERASE",
         customer=customer,
@@ -140,7 +140,7 @@ def erase_with_four_eyes(customer: Customer, maker, checker, reason: str = "GDPR
         reason=reason,
     ).request
     assert made.status == RequestStatus.PENDING
-    decided = request_services.request_approve(request_id=made.pk, actor=checker).request
+    decided = approve(request_id=made.pk, actor=checker).request
     return decided
 
 
@@ -206,7 +206,7 @@ def test_the_maker_cannot_approve_and_nobody_erases_in_one_step(person, maker, d
     # given: a maker who also holds the check permission, and a superuser
     both = staff("both", "loyalty.make_erasure_request", "loyalty.check_erasure_request")
     root = staff("root", superuser=True)
-    made = request_services.request_create(
+    made = raise_request(
         request_type="ERASURE",
         base_type="ERASE",
         customer=person,
@@ -216,11 +216,11 @@ def test_the_maker_cannot_approve_and_nobody_erases_in_one_step(person, maker, d
     ).request
     # when / then: four eyes
     with pytest.raises(DomainError) as own:
-        request_services.request_approve(request_id=made.pk, actor=both)
+        approve(request_id=made.pk, actor=both)
     assert own.value.code == 9019
     for actor in (both, root):
         with pytest.raises(DomainError) as one_step:
-            request_services.request_create(
+            raise_request(
                 request_type="ERASURE",
                 base_type="ERASE",
                 customer=person,
@@ -237,7 +237,7 @@ def test_the_maker_cannot_approve_and_nobody_erases_in_one_step(person, maker, d
         status=RequestStatus.REJECTED, decided_at=made.requested_at
     )
     RequestTypeConfig.objects.create(type="ERASURE", base_type="ERASE", auto_approve=True)
-    again = request_services.request_create(
+    again = raise_request(
         request_type="ERASURE",
         base_type="ERASE",
         customer=person,
@@ -263,7 +263,7 @@ def test_refusals_write_nothing(person, maker, checker, till_client):
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == 9021
     with pytest.raises(DomainError) as no_reason:
-        request_services.request_create(
+        raise_request(
             request_type="ERASURE",
             base_type="ERASE",
             customer=person,
@@ -278,15 +278,15 @@ def test_refusals_write_nothing(person, maker, checker, till_client):
     assert counts() == before
     # one pending erasure at a time
     erase = {"request_type": "ERASURE", "base_type": "ERASE", "customer": person, "payload": {}}
-    request_services.request_create(**erase, actor=maker, reason="first")
+    raise_request(**erase, actor=maker, reason="first")
     with pytest.raises(DomainError) as pending:
-        request_services.request_create(**erase, actor=maker, reason="second")
+        raise_request(**erase, actor=maker, reason="second")
     assert pending.value.code == 9034
     # erased once only
     made = Request.objects.get(status=RequestStatus.PENDING, base_type="ERASE")
-    request_services.request_approve(request_id=made.pk, actor=checker)
+    approve(request_id=made.pk, actor=checker)
     with pytest.raises(DomainError) as erased:
-        request_services.request_create(**erase, actor=maker, reason="third")
+        raise_request(**erase, actor=maker, reason="third")
     assert erased.value.code == 9035
     with pytest.raises(DomainError) as service_erased:
         customer_erase(customer_id=person.pk, actor=checker, reason="again")
@@ -299,7 +299,7 @@ def test_refusals_write_nothing(person, maker, checker, till_client):
 def test_identifier_values_in_request_payloads_are_erased(person, maker, checker, db):
     # given: an identifier change request that copied the mobile into its payload
     changer = staff("changer", "loyalty.make_identifier_change_request")
-    change = request_services.request_create(
+    change = raise_request(
         request_type="CHANGE_IDENTIFIER",
         base_type="MOBILE",
         customer=person,

@@ -5,16 +5,16 @@ import pytest
 from django.db import connection
 
 from config.errors import DomainError
-from loyalty import request_services
 from loyalty.models import LedgerEntry, Request, RequestStatus
 from tests.requests.conftest import CHECK, MAKE, staff
+from tests.requests.workflow import approve, raise_request
 
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_approvals_credit_once(program, make_customer, till):
     # given: a pending goodwill request and twenty supervisors
     customer = make_customer()
-    made = request_services.request_create(
+    made = raise_request(
         request_type="GOODWILL",
         base_type="POINTS",
         customer=customer,
@@ -26,10 +26,10 @@ def test_twenty_concurrent_approvals_credit_once(program, make_customer, till):
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def approve(user):
+    def approve_at_once(user):
         try:
             barrier.wait()
-            result = request_services.request_approve(request_id=made.request.pk, actor=user)
+            result = approve(request_id=made.request.pk, actor=user)
             answer = result.request.status
         except DomainError as error:
             answer = str(error.code)
@@ -39,7 +39,7 @@ def test_twenty_concurrent_approvals_credit_once(program, make_customer, till):
             outcomes.append(answer)
 
     # when: all approve at the same moment, each on its own connection
-    threads = [threading.Thread(target=approve, args=(user,)) for user in supervisors]
+    threads = [threading.Thread(target=approve_at_once, args=(user,)) for user in supervisors]
     for thread in threads:
         thread.start()
     for thread in threads:

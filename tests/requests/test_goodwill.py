@@ -277,3 +277,40 @@ def test_batch_decision_answers_each_item_on_its_own(
     assert data[2]["errors"][0]["code"] == 9020
     assert LedgerEntry.objects.get().points == Decimal("10.00")
     assert Request.objects.get(pk=second["createdId"]).status == RequestStatus.PENDING
+
+
+def test_approval_checks_the_program_and_the_cap_again(
+    program, make_customer, goodwill_config, till_client, supervisor_client
+):
+    # given: two pending requests of 3,000 points, made while the cap was 5,000
+    customer = make_customer()
+    made = [
+        till_client.post("/v2/requests", goodwill_body(customer, points=3000), format="json")
+        for _ in range(2)
+    ]
+    assert [m.status_code for m in made] == [200, 200], [m.json() for m in made]
+    capped, closed = (m.json()["createdId"] for m in made)
+    # when: the cap is lowered to 2,000, then one is approved in full
+    goodwill_config.goodwill_points_cap = Decimal("2000")
+    goodwill_config.save()
+    over = supervisor_client.put(
+        "/v2/requests", [{"id": capped, "status": "APPROVED"}], format="json"
+    )
+    # then: the approval fails on the cap of the day; nothing is credited
+    assert over.status_code == 200, over.json()
+    assert over.json()["data"][0]["status"] == "FAILED"
+    assert over.json()["data"][0]["errors"][0]["code"] == 9016
+    assert not LedgerEntry.objects.filter(source_request_id=capped).exists()
+    # when: the program is closed, and the other is approved within the cap
+    program.is_active = False
+    program.save()
+    decided = supervisor_client.put(
+        "/v2/requests",
+        [{"id": closed, "status": "APPROVED", "approvedValue": 1500}],
+        format="json",
+    )
+    # then: 895, FAILED, nothing credited
+    assert decided.json()["data"][0]["status"] == "FAILED"
+    assert decided.json()["data"][0]["errors"][0]["code"] == 895
+    assert not LedgerEntry.objects.filter(customer=customer).exists()
+    assert Request.objects.get(pk=closed).failure_code == 895

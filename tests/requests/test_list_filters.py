@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from loyalty import request_services
 from loyalty.models import Request
 from tests.requests.conftest import errors_of
+from tests.requests.workflow import approve, raise_request
 
 QUEUE = "/v2/requests"
 
@@ -24,7 +24,7 @@ def made(program, make_customer, till, agent, supervisor, one_step_user):
     bob = make_customer()
 
     def goodwill(customer, actor, **kwargs):
-        return request_services.request_create(
+        return raise_request(
             request_type="GOODWILL",
             base_type="POINTS",
             customer=customer,
@@ -36,10 +36,10 @@ def made(program, make_customer, till, agent, supervisor, one_step_user):
     old = goodwill(alice, till)
     Request.objects.filter(pk=old.pk).update(requested_at=timezone.now() - timedelta(days=3))
     approved = goodwill(alice, till)
-    request_services.request_approve(request_id=approved.pk, actor=supervisor)
+    approve(request_id=approved.pk, actor=supervisor)
     of_bob = goodwill(bob, till)
     one_step = goodwill(alice, one_step_user, one_step=True)
-    mobile = request_services.request_create(
+    mobile = raise_request(
         request_type="CHANGE_IDENTIFIER",
         base_type="MOBILE",
         customer=alice,
@@ -174,7 +174,7 @@ def test_filtered_queue_query_count_does_not_grow(
     with django_assert_max_num_queries(8) as captured:
         till_client.get(QUEUE, params)
     for _ in range(10):
-        request_services.request_create(
+        raise_request(
             request_type="GOODWILL",
             base_type="POINTS",
             customer=made["alice"],

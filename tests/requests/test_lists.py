@@ -3,14 +3,14 @@ from datetime import timedelta
 from django.utils import timezone
 
 from customers import registry
-from loyalty import request_services
 from loyalty.models import Request
 from tests.requests.conftest import errors_of
+from tests.requests.workflow import approve, raise_request
 
 
 def make_requests(customer, till, count):
     return [
-        request_services.request_create(
+        raise_request(
             request_type="GOODWILL",
             base_type="POINTS",
             customer=customer,
@@ -27,7 +27,7 @@ def test_queue_lists_oldest_pending_first_then_decided(
     customer = make_customer()
     first, second, third = make_requests(customer, till, 3)
     Request.objects.filter(pk=first.pk).update(requested_at=timezone.now() - timedelta(hours=1))
-    request_services.request_approve(request_id=second.pk, actor=supervisor)
+    approve(request_id=second.pk, actor=supervisor)
     body = till_client.get("/v2/requests").json()
     assert [item["id"] for item in body["data"]] == [first.pk, third.pk, second.pk]
     assert body["pagination"] == {"limit": 10, "offset": 0, "total": 3}
@@ -65,7 +65,7 @@ def test_list_query_counts_do_not_grow(
         f"/v2/customers/{customer.pk}/retroRequest",
     ]
     made = make_requests(customer, till, 2)
-    request_services.request_approve(request_id=made[0].pk, actor=supervisor)
+    approve(request_id=made[0].pk, actor=supervisor)
     small = {}
     for url in urls:
         with django_assert_max_num_queries(8) as captured:
@@ -73,7 +73,7 @@ def test_list_query_counts_do_not_grow(
         small[url] = len(captured)
     made = make_requests(customer, till, 8)
     for request in made[:4]:
-        request_services.request_approve(request_id=request.pk, actor=supervisor)
+        approve(request_id=request.pk, actor=supervisor)
     for url in urls:
         # auth (till + store) + customer + count + page + ledger entries of the page
         with django_assert_max_num_queries(small[url]) as captured:
@@ -84,7 +84,7 @@ def test_list_query_counts_do_not_grow(
 def test_single_view_section_lists_every_type(program, make_customer, till, supervisor):
     customer = make_customer(mobile="919810000001")
     make_requests(customer, till, 1)
-    request_services.request_create(
+    raise_request(
         request_type="CHANGE_IDENTIFIER",
         base_type="MOBILE",
         customer=customer,

@@ -6,7 +6,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(customer, till, count):
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.commands import SubscriptionChange
+    from subscriptions.services import subscription_update
 
     for index in range(count):
         subscription_update(

@@ -6,8 +6,9 @@ from django.db import connection
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_updates_of_one_new_choice_both_succeed_with_one_state_row(till, customer):
+    from subscriptions.commands import SubscriptionChange
     from subscriptions.models import Subscription, SubscriptionLog
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.services import subscription_update
 
     barrier = threading.Barrier(2)
     errors: list[Exception] = []

@@ -100,8 +100,9 @@ def test_log_rows_cannot_be_updated_or_deleted(till_client, customer):
 
 
 def _record_many(customer, till, count):
+    from subscriptions.commands import SubscriptionChange
     from subscriptions.models import Channel
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.services import subscription_update
 
     channels = list(Channel.values)
     for index in range(count):

@@ -14,7 +14,8 @@ def _state(customer) -> dict:
 
 
 def _record(customer, till, *changes, reason="test"):
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.commands import SubscriptionChange
+    from subscriptions.services import subscription_update
 
     return subscription_update(
         customer_id=customer.pk,

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_service_refuses_invalid_values_from_any_caller(till, customer, change, code):
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.commands import SubscriptionChange
+    from subscriptions.services import subscription_update
 
     with pytest.raises(DomainError) as refusal:
         subscription_update(
@@ -29,7 +30,8 @@ def test_service_refuses_invalid_values_from_any_caller(till, customer, change, 
 
 
 def test_service_refuses_an_empty_update_and_a_bad_scope(till, customer):
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.commands import SubscriptionChange
+    from subscriptions.services import subscription_update
 
     with pytest.raises(DomainError) as empty:
         subscription_update(customer_id=customer.pk, changes=[], actor=till)
@@ -46,8 +48,9 @@ def test_service_refuses_an_empty_update_and_a_bad_scope(till, customer):
 
 
 def test_repeated_choice_is_logged_but_state_keeps_one_row(till, customer):
+    from subscriptions.commands import SubscriptionChange
     from subscriptions.selectors import subscription_log
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.services import subscription_update
 
     for campaign in (11, 12):
         subscription_update(
@@ -65,8 +68,9 @@ def test_repeated_choice_is_logged_but_state_keeps_one_row(till, customer):
 
 
 def test_no_campaign_markers_are_stored_as_empty(till, customer):
+    from subscriptions.commands import SubscriptionChange
     from subscriptions.models import SubscriptionLog
-    from subscriptions.services import SubscriptionChange, subscription_update
+    from subscriptions.services import subscription_update
 
     subscription_update(
         customer_id=customer.pk,
