@@ -875,7 +875,7 @@ ENTRIES: list[StatusCode] = [
     _err(9029, "Victim and survivor are the same customer"),
     # project code: not in seeds
     _err(9031, "New value is the same as the old value"),
-    # Request workflow (loyalty.request_services): deciding, goodwill rules, permissions.
+    # Request workflow (loyalty.workflow.services): deciding, goodwill rules, permissions.
     # project code: not in seeds
     _err(9014, "Request already processed", 409),
     # project code: not in seeds

@@ -13,7 +13,7 @@ that point at it) and removes what identifies the person:
 - other apps erase what they hold through `registry.erasure_steps`.
 
 It runs under the four-eyes rule: staff raise an ERASURE request and another staff member
-approves it (`loyalty.request_services`), whose effect calls this service.
+approves it (`loyalty.workflow.services`), whose effect calls this service.
 """
 
 from __future__ import annotations

@@ -99,5 +99,4 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', url, entry.source_request_id)
 
 
-import loyalty.console_requests  # noqa: E402, F401  (staff console: queue, decisions, raise forms)
-from loyalty import request_admin  # noqa: E402, F401  (request type configuration)
+from loyalty.workflow import admin as workflow_admin  # noqa: E402, F401  (request screens)

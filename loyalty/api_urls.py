@@ -33,5 +33,5 @@ urlpatterns = [
         api.CustomerLedgerView.as_view(),
         name="customer-ledger",
     ),
-    path("", include("loyalty.request_api_urls")),
+    path("", include("loyalty.workflow.api_urls")),
 ]

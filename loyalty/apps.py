@@ -24,14 +24,18 @@ class LoyaltyConfig(AppConfig):
         # Programs before the demo customers (order 30) so their registration enrolls them.
         registry.demo_loaders.register("loyalty programs", demo.load_programs, order=25)
         registry.demo_loaders.register("loyalty", demo.load_loyalty, order=40)
-        from loyalty import request_demo, request_single_view
+        from loyalty.workflow import audit_trail, dashboard, forms
+        from loyalty.workflow import demo as workflow_demo
+        from loyalty.workflow import services as workflow_services
+        from loyalty.workflow import single_view as workflow_single_view
 
-        registry.single_view_sections.register("requests", request_single_view.SECTION, order=60)
-        registry.demo_loaders.register("requests", request_demo.load_requests, order=60)
-        from loyalty import request_services
-
-        registry.erasure_steps.register("requests", request_services.requests_erase_personal_data)
-        registry.merge_steps.register("requests", request_services.requests_merge, order=45)
+        registry.single_view_sections.register("requests", workflow_single_view.SECTION, order=60)
+        registry.single_view_actions.register("requests", forms.single_view_actions, order=10)
+        registry.audit_trail_entries.register("requests", audit_trail.audit_entries, order=10)
+        registry.dashboard_panels.register("requests", dashboard.PANEL, order=10)
+        registry.demo_loaders.register("requests", workflow_demo.load_requests, order=60)
+        registry.erasure_steps.register("requests", workflow_services.requests_erase_personal_data)
+        registry.merge_steps.register("requests", workflow_services.requests_merge, order=45)
         from customers.invariants import register
         from loyalty.invariants import CHECKS
 

@@ -2,4 +2,4 @@
 (`core`), and the requests with their approval workflow (`requests`)."""
 
 from loyalty.models.core import *  # noqa: F403
-from loyalty.models.requests import *  # noqa: F403
+from loyalty.workflow.models import *  # noqa: F403

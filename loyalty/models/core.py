@@ -288,7 +288,7 @@ class LedgerEntry(models.Model):
 
     `points` is signed (credit > 0, debit < 0). `purchase_amount` is the bill amount a
     BILL_EARN / RETRO adds to (or a RETURN takes from) the cumulative purchases.
-    `source_request_id` is the id of the request (goodwill / retro, `loyalty.models.requests`)
+    `source_request_id` is the id of the request (goodwill / retro, `loyalty.workflow.models`)
     that caused the movement; a plain indexed integer so the two model modules stay apart.
     """
 

@@ -1,4 +1,4 @@
-"""The request lists' query-string filters (loyalty/request_filters.py): each filter narrows
+"""The request lists' query-string filters (loyalty/workflow/filters.py): each filter narrows
 the list, each bad value answers its code (HTTP 400, the error envelope), the first bad
 parameter in the order the endpoints check them answers, and parameters no filter knows
 are ignored."""

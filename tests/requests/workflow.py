@@ -1,13 +1,13 @@
-"""The request workflow called as the API calls it: a body read by `loyalty.request_parsers`
+"""The request workflow called as the API calls it: a body read by `loyalty.workflow.parsers`
 into its command, then the service. Tests that set up requests use these."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty import request_parsers, request_services
 from loyalty.models import RequestStatus
-from loyalty.request_services import RequestOutcome
+from loyalty.workflow import parsers, services
+from loyalty.workflow.services import RequestOutcome
 
 
 def raise_request(
@@ -33,22 +33,22 @@ def raise_request(
         "oneStep": one_step,
         "autoApprove": auto_approve,
     }
-    command = request_parsers.raise_request_command(body)
-    return request_services.request_create(command=command, customer=customer, actor=actor)
+    command = parsers.raise_request_command(body)
+    return services.request_create(command=command, customer=customer, actor=actor)
 
 
 def approve(*, request_id: int, actor, comments: str = "", approved_value=None) -> RequestOutcome:
-    decision = request_parsers.decision(
+    decision = parsers.decision(
         request_id=request_id,
         status=RequestStatus.APPROVED,
         comments=comments,
         approved_value=approved_value,
     )
-    return request_services.request_approve(decision=decision, actor=actor)
+    return services.request_approve(decision=decision, actor=actor)
 
 
 def reject(*, request_id: int, actor, comments: str) -> RequestOutcome:
-    decision = request_parsers.decision(
+    decision = parsers.decision(
         request_id=request_id, status=RequestStatus.REJECTED, comments=comments
     )
-    return request_services.request_reject(decision=decision, actor=actor)
+    return services.request_reject(decision=decision, actor=actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config.masking import request_can_view_pii
 from customers.models import Customer
 from customers.registry import SingleViewSection
-from loyalty.request_selectors import single_view_requests
+from loyalty.workflow.selectors import single_view_requests
 
 ROWS_SHOWN = 50
 

@@ -1,5 +1,5 @@
 """The v2 request bodies of the request workflow, read into the typed commands of
-`loyalty.request_commands`.
+`loyalty.workflow.commands`.
 
 `POST /v2/requests` (and the goodwill / retro / change paths) -> `RaiseRequest`;
 `PUT /v2/requests` items -> `DecisionItem`s. A field that is missing or does not read as
@@ -19,7 +19,8 @@ from config.errors import DomainError
 from customers.models import IdentifierType
 from customers.normalise import InvalidIdentifier, as_bool, as_text, normalise_identifier
 from loyalty.models import BASE_TYPES_OF, RequestBaseType, RequestStatus
-from loyalty.request_commands import (
+from loyalty.services import points_amount
+from loyalty.workflow.commands import (
     Decision,
     Erasure,
     GoodwillCoupon,
@@ -31,7 +32,6 @@ from loyalty.request_commands import (
     RequestDetails,
     RetroClaim,
 )
-from loyalty.services import points_amount
 
 IDENTIFIER_TYPE_OF = {
     RequestBaseType.MOBILE: IdentifierType.MOBILE,

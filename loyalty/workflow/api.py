@@ -1,7 +1,7 @@
 """Request endpoints: make (`POST /v2/requests`), list and read (`GET /v2/requests`,
 `GET /v2/requests/{id}`), decide one or several (`PUT /v2/requests`), and the customer's
 history as the seed documents it (`GET /v2/customers/{id}/goodwillRequest`,
-`GET /v2/customers/{id}/retroRequest`). Business rules live in `loyalty.request_services`."""
+`GET /v2/customers/{id}/retroRequest`). Business rules live in `loyalty.workflow.services`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from config.input_guard import InputRules
 from config.masking import mask, mask_pair, request_can_view_pii, shown_text
 from config.pagination import page_from_params, paginated_response
 from customers.selectors import customer_get, customer_lookup, customer_resolve
-from loyalty import request_parsers, request_selectors, request_services
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
-from loyalty.request_filters import (
+from loyalty.workflow import parsers, selectors, services
+from loyalty.workflow.filters import (
     ChangeRequestFilterSet,
     GoodwillRequestFilterSet,
     RequestQueueFilterSet,
@@ -265,7 +265,7 @@ class RequestsView(APIView):
     def get(self, request):
         page = page_from_params(request.query_params)
         filters = RequestQueueFilterSet(request.query_params).request_filters()
-        requests, total = request_selectors.requests_queue(filters=filters, page=page)
+        requests, total = selectors.requests_queue(filters=filters, page=page)
         return paginated_response(
             [request_item(r, can_view_pii=request_can_view_pii(request)) for r in requests],
             page=page,
@@ -300,10 +300,8 @@ class RequestsView(APIView):
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         customer = _customer_of(body)
-        command = request_parsers.raise_request_command(body)
-        outcome = request_services.request_create(
-            command=command, customer=customer, actor=request.user
-        )
+        command = parsers.raise_request_command(body)
+        outcome = services.request_create(command=command, customer=customer, actor=request.user)
         return Response(
             {
                 "createdId": outcome.request.pk,
@@ -335,8 +333,8 @@ class RequestsView(APIView):
         responses={200: dict},
     )
     def put(self, request):
-        items = request_parsers.decision_items(request.data)
-        results = request_services.requests_decide(items=items, actor=request.user)
+        items = parsers.decision_items(request.data)
+        results = services.requests_decide(items=items, actor=request.user)
         data = []
         for result in results:
             if result.error is not None:
@@ -373,7 +371,7 @@ class RequestDetailView(APIView):
         responses={200: dict},
     )
     def get(self, request, request_id: str):
-        found = request_selectors.request_get(request_id=request_id)
+        found = selectors.request_get(request_id=request_id)
         item = request_item(found, can_view_pii=request_can_view_pii(request))
         return Response({"data": item, "warnings": [], "errors": []})
 
@@ -407,7 +405,7 @@ class CustomerGoodwillRequestsView(APIView):
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params)
         filters = GoodwillRequestFilterSet(request.query_params).request_filters()
-        requests, total = request_selectors.customer_requests(
+        requests, total = selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page
         )
         return paginated_response(
@@ -451,7 +449,7 @@ class CustomerChangeRequestsView(APIView):
         customer = customer_resolve(customer_id=customer_id, warnings=warnings)
         page = page_from_params(request.query_params)
         filters, base_types = ChangeRequestFilterSet(request.query_params).request_filters()
-        requests, total = request_selectors.customer_requests(
+        requests, total = selectors.customer_requests(
             customer_id=customer.pk, filters=filters, page=page, base_types=base_types
         )
         return paginated_response(

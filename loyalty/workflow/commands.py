@@ -1,7 +1,7 @@
 """Typed commands of the request workflow: making a request and deciding one.
 
-`loyalty.request_parsers` reads them from the v2 bodies; the console's forms and the demo
-build them directly. The services of `loyalty.request_services` take them and check
+`loyalty.workflow.parsers` reads them from the v2 bodies; the console's forms and the demo
+build them directly. The services of `loyalty.workflow.services` take them and check
 everything that needs the database under their locks (the customer holds the old value,
 the program is active, the bill is claimable, ...).
 

@@ -1,7 +1,7 @@
 """Requests (goodwill, retro, identifier change, merge, mobile reallocation, erasure) and their workflow configuration.
 
 One `Request` table holds every type; what differs per type is the JSON `payload` (validated
-by `loyalty.request_services`) and the effect applied when the request is approved. A
+by `loyalty.workflow.services`) and the effect applied when the request is approved. A
 request is made by a till (with its store) or a staff user and decided by a staff user
 holding the type's check permission; the database refuses a decider equal to the requester
 unless the request was a one-step issue.

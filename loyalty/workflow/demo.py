@@ -18,7 +18,6 @@ from config.errors import DomainError
 from customers.models import Customer, CustomerStatus, Identifier, IdentifierType, LoyaltyType, Till
 from customers.parsers import change_identifiers_command
 from customers.services import customer_change_identifiers
-from loyalty import request_services
 from loyalty.models import (
     CouponSeries,
     Request,
@@ -29,7 +28,8 @@ from loyalty.models import (
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
-from loyalty.request_commands import (
+from loyalty.workflow import services
+from loyalty.workflow.commands import (
     Decision,
     Erasure,
     GoodwillCoupon,
@@ -40,7 +40,7 @@ from loyalty.request_commands import (
     RequestDetails,
     RetroClaim,
 )
-from loyalty.request_parsers import identifier_change
+from loyalty.workflow.parsers import identifier_change
 
 GOODWILL_REASONS = ["POINTS_ISSUE", "BILL_ISSUE", "SERVICE_RECOVERY"]
 REFERENCE_PREFIX = "DEMO-REQ-"
@@ -164,20 +164,18 @@ def load_requests(*, stdout) -> None:
                 comments=f"Demo {base_type.lower()} request",
                 reference_id=reference,
             )
-            result = request_services.request_create(
-                command=command, customer=customer, actor=maker
-            )
+            result = services.request_create(command=command, customer=customer, actor=maker)
             pk = result.request.pk
             if outcome == "approved":
                 approval = Decision(
                     request_id=pk, status=RequestStatus.APPROVED, comments="Checked, fine"
                 )
-                request_services.request_approve(decision=approval, actor=supervisor)
+                services.request_approve(decision=approval, actor=supervisor)
             elif outcome == "rejected":
                 rejection = Decision(
                     request_id=pk, status=RequestStatus.REJECTED, comments="Not enough evidence"
                 )
-                request_services.request_reject(decision=rejection, actor=supervisor)
+                services.request_reject(decision=rejection, actor=supervisor)
             made += 1
         except DomainError as error:
             stdout.write(f"demo requests: {reference} skipped ({error})")

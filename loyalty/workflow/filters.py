@@ -21,7 +21,7 @@ from config.filters import (
 )
 from config.rows import BIGINT_MAX
 from loyalty.models import Request, RequestBaseType, RequestStatus, RequestType
-from loyalty.request_selectors import RequestFilters
+from loyalty.workflow.selectors import RequestFilters
 
 # `changeType` of `GET /v2/customers/{id}/retroRequest`; ADDRESS and TIER changes are not
 # made through requests here, so they answer an empty list.

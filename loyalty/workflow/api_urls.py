@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from loyalty import request_api
+from loyalty.workflow import api as request_api
 
 urlpatterns = [
     path("requests", request_api.RequestsView.as_view(), name="requests"),
