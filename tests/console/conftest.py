@@ -119,22 +119,19 @@ def make_customer(
 ):
     """A customer with one source profile, its identifiers and channels, written directly
     (the console reads whatever the services wrote; these tests are about reading)."""
-    from customers.models import CommChannel, Customer, Identifier, SourceProfile
+    from tests.factories import customer_with
 
-    customer = Customer.objects.create(**customer_fields)
-    profile = SourceProfile.objects.create(
-        customer=customer, source=source, first_name=first_name, last_name=last_name
+    return customer_with(
+        first_name=first_name,
+        last_name=last_name,
+        source=source,
+        channels=True,
+        normalise=False,
+        mobile=mobile,
+        email=email,
+        card=card,
+        **customer_fields,
     )
-    for kind, value in (("mobile", mobile), ("email", email), ("cardNumber", card)):
-        if value:
-            Identifier.objects.create(
-                profile=profile, customer=customer, source=source, type=kind, value=value
-            )
-            if kind in ("mobile", "email"):
-                CommChannel.objects.create(
-                    profile=profile, customer=customer, type=kind, value=value, primary=True
-                )
-    return customer
 
 
 def merge(victim, survivor) -> None:

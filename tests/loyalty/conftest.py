@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import Customer, LoyaltyType, Source, SourceProfile
+from customers.models import LoyaltyType
 from loyalty.models import CouponSeries, Program, Tier
+from tests.factories import customer_with
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +65,9 @@ def program(welcome_series):
 @pytest.fixture
 def make_customer(db):
     def make(first_name="Tom", last_name="Sawyer", loyalty_type=LoyaltyType.LOYALTY, **kwargs):
-        customer = Customer.objects.create(loyalty_type=loyalty_type, **kwargs)
-        SourceProfile.objects.create(
-            customer=customer, source=Source.INSTORE, first_name=first_name, last_name=last_name
+        return customer_with(
+            first_name=first_name, last_name=last_name, loyalty_type=loyalty_type, **kwargs
         )
-        return customer
 
     return make
 

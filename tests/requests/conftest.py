@@ -7,8 +7,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.models import Customer, Identifier, LoyaltyType, Source, SourceProfile
-from customers.normalise import normalise_identifier
+from customers.models import LoyaltyType
 from loyalty.models import (
     CouponSeries,
     Program,
@@ -19,6 +18,7 @@ from loyalty.models import (
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
+from tests.factories import customer_with
 
 MAKE = [
     "make_goodwill_request",
@@ -51,23 +51,13 @@ def make_customer(db):
     """A customer with an INSTORE profile and the given identifiers (normalised)."""
 
     def make(*, mobile=None, email=None, external_id=None, loyalty=True, registered_at=None):
-        customer = Customer.objects.create(
+        return customer_with(
             loyalty_type=LoyaltyType.LOYALTY if loyalty else LoyaltyType.NON_LOYALTY,
             registered_at=registered_at or timezone.now(),
+            mobile=mobile,
+            email=email,
+            external_id=external_id,
         )
-        profile = SourceProfile.objects.create(
-            customer=customer, source=Source.INSTORE, first_name="Tom"
-        )
-        for type_, value in (("mobile", mobile), ("email", email), ("externalId", external_id)):
-            if value:
-                Identifier.objects.create(
-                    profile=profile,
-                    customer=customer,
-                    source=Source.INSTORE,
-                    type=type_,
-                    value=normalise_identifier(type_, value),
-                )
-        return customer
 
     return make
 
