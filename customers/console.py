@@ -243,6 +243,8 @@ class CustomerConsoleAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The generic change form would write around the services: show the single view.
+        if not str(object_id).isdigit():
+            raise Http404(object_id)  # not a customer id (a mistyped or crafted path)
         return HttpResponseRedirect(
             reverse("admin:customers_customer_single_view", args=[object_id])
         )

@@ -48,6 +48,13 @@ def test_the_generic_change_page_leads_to_the_single_view(agent_client, ann):
     assert response["Location"] == single_view(ann)
 
 
+def test_a_change_path_that_names_no_customer_id_is_not_found(agent_client, ann):
+    # a mistyped path lands in the change view with the rest of the path as the id
+    response = agent_client.get(f"/admin/customers/customer/{ann.pk}/raise/identifier/change/")
+
+    assert response.status_code == 404
+
+
 def test_status_badges_show_fraud_and_suspension(agent_client, ann):
     from customers.models import Customer
 
