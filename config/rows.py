@@ -89,7 +89,7 @@ def fetchall(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple]:
 def instances(
     model: type[M],
     sql: str,
-    params: Sequence[Any],
+    params: Sequence[Any] | dict[str, Any],
     extra: Sequence[str] = (),
     joined: Sequence[str] = (),
 ) -> list[M]:
