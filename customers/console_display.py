@@ -84,7 +84,7 @@ def channel_value(channel: CommChannel, *, can_view_pii: bool) -> str:
     return shown_value(kind, channel.value, can_view_pii=can_view_pii)
 
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, tuple[str, str]] = {
     CustomerStatus.ACTIVE: ("active", "ok"),
     CustomerStatus.SUSPENDED: ("suspended", "warn"),
     CustomerStatus.DELETED: ("deleted", "muted"),

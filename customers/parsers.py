@@ -55,13 +55,13 @@ from customers.normalise import (
 from customers.selectors import SourceRef, source_resolve
 
 # Registration refuses an invalid identifier with the code of its type.
-_INVALID_ON_REGISTER = {
+_INVALID_ON_REGISTER: dict[str, Code] = {
     IdentifierType.MOBILE: Code.REGISTER_MOBILE_INVALID,
     IdentifierType.EMAIL: Code.REGISTER_EMAIL_INVALID,
     IdentifierType.EXTERNAL_ID: Code.REGISTER_EXTERNAL_ID_INVALID,
 }
 # changeIdentifier skips an invalid identifier to add with a warning of its type.
-_INVALID_ON_CHANGE = {
+_INVALID_ON_CHANGE: dict[str, Code] = {
     IdentifierType.MOBILE: Code.CHANGE_MOBILE_INVALID,
     IdentifierType.EMAIL: Code.CHANGE_EMAIL_INVALID,
     IdentifierType.EXTERNAL_ID: Code.CHANGE_EXTERNAL_ID_INVALID,

@@ -58,7 +58,7 @@ def requests_lock(condition: Q) -> list[Request]:
 
 # Payload keys naming customers, and those holding the identifier values a request writes.
 CUSTOMER_KEYS = ("victimId", "survivorId", "fromCustomerId", "toCustomerId")
-_VALUE_KEYS = {
+_VALUE_KEYS: dict[str, tuple[str, str]] = {
     RequestBaseType.MOBILE: ("oldValue", "newValue"),
     RequestBaseType.EMAIL: ("oldValue", "newValue"),
     RequestBaseType.EXTERNAL_ID: ("oldValue", "newValue"),

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,7 +35,7 @@ from django.utils import timezone
 from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.transactions import atomic_with_retry
-from customers.audit import Actor, audit_context
+from customers.audit import Actor, actor_columns, audit_context
 from customers.models import (
     Customer,
 )
@@ -235,7 +236,7 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
         validated = VALIDATORS[base_type](
             customer=customer, details=details, config=config, actor=actor
         )
-        by_till = is_till(actor)
+        by_till, by_user = actor_columns(actor)
         request = Request.objects.create(
             type=request_type,
             base_type=base_type,
@@ -247,9 +248,9 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
             reason=reason,
             comments=comments,
             reference_id=command.reference_id,
-            requested_by_till=actor if by_till else None,
-            requested_by_user=None if by_till else actor,
-            requested_at_store_id=actor.store_id if by_till else None,
+            requested_by_till=by_till,
+            requested_by_user=by_user,
+            requested_at_store_id=by_till.store_id if by_till else None,
             one_step=one_step,
         )
         auto = config.auto_approve or (auto_approve and config.allow_caller_auto_approve)
@@ -306,7 +307,7 @@ def _decide(*, decision: Decision, actor: Actor) -> RequestOutcome:
         if status == RequestStatus.REJECTED:
             request.status = RequestStatus.REJECTED
             request.decided_at = timezone.now()
-            request.decided_by_user = actor
+            request.decided_by_user = cast(User, actor)  # require_permission refused tills
             request.decision_comments = comments
             request.save()
         else:
