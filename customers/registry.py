@@ -119,7 +119,7 @@ class DashboardPanel:
     key: str
     title: str
     template: str
-    load: Callable[..., dict]
+    load: Callable[..., dict | None]  # None: not shown (to this user)
 
 
 @dataclass(frozen=True)

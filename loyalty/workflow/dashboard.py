@@ -27,7 +27,7 @@ def dashboard(*, request) -> dict | None:
     if not may_read_requests(request.user):
         return None
     now = timezone.now()
-    pending: dict[str, dict[str, Any]] = {
+    pending: dict[str, Any] = {
         row["type"]: row
         for row in Request.objects.filter(status=RequestStatus.PENDING)
         .values("type")

@@ -227,7 +227,8 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
         # merge naming a victim answers 9027 / 9023 from the merge rules instead.
         for name, named in customers_named(details).items():
             if named in locked and locked[named].pk != named:
-                details = replace(details, **{name: locked[named].pk})
+                # Each details type has the fields that customers_named() names.
+                details = replace(details, **{name: locked[named].pk})  # type: ignore[arg-type]
                 warnings.add(Code.MERGED_CUSTOMER)
         if locked[customer.pk].pk != customer.pk:
             warnings.add(Code.MERGED_CUSTOMER)
@@ -279,7 +280,7 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
 def _decide(*, decision: Decision, actor: Actor) -> RequestOutcome:
     pk, status, comments = decision.request_id, decision.status, decision.comments
     with audit_context(actor, operation="request_decide"):
-        named = Request.objects.filter(pk=pk).first()
+        named = Request.objects.filter(pk=pk).first()  # type: ignore[misc]  # None: not found
         if named is None:
             raise DomainError(Code.REQUEST_NOT_FOUND)
         require_permission(actor, named.type, "check")
