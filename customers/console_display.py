@@ -96,7 +96,7 @@ STATUS_BADGES: dict[str, tuple[str, str]] = {
 def status_badges(customer: Customer) -> list[dict]:
     """Badges of the header and the search results: status, and merged when it is a victim."""
     label, tone = STATUS_BADGES.get(customer.status, (customer.status.lower(), "muted"))
-    badges = [{"label": label, "tone": tone}]
+    badges: list[dict[str, Any]] = [{"label": label, "tone": tone}]
     if customer.merged_into_id:
         badges.append(
             {"label": f"merged into {customer.merged_into_id}", "tone": "info", "merged": True}

@@ -333,9 +333,10 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[ChannelInput]:
             raise _bad_request(
                 f"commChannels[{index}].value is longer than {CHANNEL_VALUE_MAX_LENGTH} characters"
             )
-        value = channel_value(type_, value, warnings)
-        if value is None:
+        checked = channel_value(type_, value, warnings)
+        if checked is None:
             continue
+        value = checked
         meta = json_object(item.get("meta"), f"commChannels[{index}].meta")
         channels.append(
             _channel(

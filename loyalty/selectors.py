@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -71,7 +72,11 @@ def enrollment_figures_from_ledger(
         entries = entries.filter(enrollment_id__in=list(enrollment_ids))
     if id_range is not None:
         entries = entries.filter(enrollment_id__gte=id_range[0], enrollment_id__lt=id_range[1])
-    rows = entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by()
+    # Plain dicts (enrollment_id, then the figures), popped below.
+    rows = cast(
+        "Iterable[dict[str, Any]]",
+        entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by(),
+    )
     return {
         row.pop("enrollment_id"): {name: value or ZERO for name, value in row.items()}
         for row in rows
@@ -230,7 +235,8 @@ def enrollments_with_tiers(
     query: each enrollment row carries its program's tiers as JSON, and the current tier is
     taken from them rather than joined."""
     in_program = " AND e.program_id = %s" if program_id is not None else ""
-    enrollments = instances(
+    # Any: the rows carry the `extra` columns besides the model's fields.
+    enrollments: list[Any] = instances(
         Enrollment,
         f"SELECT {columns(Enrollment, 'e')}, p.is_default, {_tiers_json_sql('e.program_id')} "
         f"FROM {table(Enrollment)} e JOIN {table(Program)} p ON p.id = e.program_id "
@@ -286,7 +292,7 @@ def _mlp(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer
 
 def _points(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer) -> dict:
     for enrollment, program_tiers in enrollments:
-        if enrollment.in_default_program:
+        if enrollment.in_default_program:  # type: ignore[attr-defined]  # enrollments_with_tiers
             return {"pointsSummary": points_summary(enrollment, program_tiers)}
     return {}  # not enrolled in the default program: no `pointsSummary`
 

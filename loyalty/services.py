@@ -393,9 +393,10 @@ def points_redeem(
     )
     ensure_writable(customer)
     if customer.pk != enrollment.customer_id:
-        enrollment = _enrollment_of(customer.pk, enrollment.program_id)
-        if enrollment is None:
+        survivor_enrollment = _enrollment_of(customer.pk, enrollment.program_id)
+        if survivor_enrollment is None:
             raise DomainError(Code.POINTS_MORE_THAN_AVAILABLE)
+        enrollment = survivor_enrollment
     return points_debit(
         enrollment=enrollment,
         kind=LedgerKind.REDEMPTION,
@@ -412,7 +413,7 @@ def tier_recalculate(*, enrollment: Enrollment) -> Tier | None:
 
     Called under the enrollment lock by every ledger posting, before its one UPDATE.
     """
-    current_serial = enrollment.tier.serial_number if enrollment.tier_id else 0
+    current_serial = enrollment.tier.serial_number if enrollment.tier is not None else 0
     found = instances(
         Tier,
         _sql(
@@ -671,7 +672,8 @@ def bill_return(
             # the points) gives the points back; else the enrollment that earned them.
             enrollment = (
                 Enrollment.objects.select_for_update()
-                .filter(customer_id=original.customer_id, program_id=earn.program_id)
+                # No customer (None) matches no enrollment: the one that earned them.
+                .filter(customer_id=original.customer_id, program_id=earn.program_id)  # type: ignore[misc]
                 .first()
             ) or Enrollment.objects.select_for_update().get(pk=earn.enrollment_id)
             points = (earn.points * amount / original.amount).quantize(CENT, ROUND_DOWN)
