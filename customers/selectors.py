@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -424,7 +425,7 @@ def _attribution(row: dict, prefix: str, *, full: bool) -> dict[str, Any]:
     }
 
 
-def _seconds(moment) -> str:
+def _seconds(moment: datetime) -> str:
     """The seed's timestamps: `2016-06-23T19:11:18+08:00`, to the second."""
     return moment.isoformat(timespec="seconds")
 
@@ -528,7 +529,8 @@ def _detail_rows(
 ) -> dict[int, dict[str, Any]]:
     """Per customer id: the customer, its attribution, its profiles (of `source`), and the
     loaded value of each part's column."""
-    loads: dict[str, tuple[str, Callable[[Any], Any]]] = {}  # column -> (sql, load), the first part naming a column gives them
+    # column -> (sql, load), the first part naming a column gives them
+    loads: dict[str, tuple[str, Callable[[Any], Any]]] = {}
     for part in parts:
         loads.setdefault(part.column, (part.sql, part.load))
     sql = _details_sql(

@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 import secrets
 import string
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 import pghistory
 from django.db import IntegrityError, transaction
@@ -98,7 +100,7 @@ def _actor_fields(actor: Actor | None, till_field: str, user_field: str) -> dict
     return {user_field: actor}
 
 
-def _audit(actor: Actor | None, **metadata):
+def _audit(actor: Actor | None, **metadata: Any) -> AbstractContextManager[Any]:
     """The audit context of the actor; scheduled jobs (expiry) run as "system"."""
     if actor is None:
         return pghistory.context(actor="system", **metadata)
@@ -907,7 +909,7 @@ def _merge_expiry(program: Program) -> datetime | None:
 # --- Registration ---------------------------------------------------------------------
 
 
-def _parse_datetime(raw) -> datetime | None:
+def _parse_datetime(raw: Any) -> datetime | None:
     from django.utils.dateparse import parse_date, parse_datetime
 
     if not raw or not isinstance(raw, str):
