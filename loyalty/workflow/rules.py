@@ -61,7 +61,9 @@ from loyalty.workflow.parsers import (
     IDENTIFIER_TYPE_OF,
 )
 
-BASE_TYPE_OF_IDENTIFIER: dict[str, str] = {type_: base for base, type_ in IDENTIFIER_TYPE_OF.items()}
+BASE_TYPE_OF_IDENTIFIER: dict[str, str] = {
+    type_: base for base, type_ in IDENTIFIER_TYPE_OF.items()
+}
 # New value already held by a customer.
 IN_USE_CODE: dict[str, Code] = {
     RequestBaseType.MOBILE: Code.NEW_MOBILE_IN_USE,
