@@ -36,6 +36,7 @@ run: install
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The fault suite (tests/reliability/test_outage.py): a live gunicorn on its own embedded

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import NotAuthenticated
@@ -245,7 +245,13 @@ def model_pages(
     )
 
 
-READ_ONLY = {"add": NOBODY, "change": NOBODY}
+class _ReadOnly(TypedDict):
+    add: Rule
+    change: Rule
+
+
+# A TypedDict so `model_pages(label, **READ_ONLY)` type-checks.
+READ_ONLY: _ReadOnly = {"add": NOBODY, "change": NOBODY}
 # Every registered model admin (a model registered without an entry fails the tests).
 ADMIN_MODELS: dict[str, ModelPages] = {
     "auth.user": model_pages("auth.user"),
@@ -461,7 +467,7 @@ class MatrixPermission(BasePermission):
             raise NotAuthenticated()
         from config.errors import DomainError
 
-        raise DomainError(refusal.code, **refusal.params)
+        raise DomainError(refusal.code, None, http_status=None, **refusal.params)
 
 
 def _is_api_view(view_func) -> bool:

@@ -25,7 +25,7 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
         "created_at",
         "expires_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain names: a list[str]
 
     @admin.display(description="response body")
     def response_preview(self, obj: IdempotencyKey) -> str:

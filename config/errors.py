@@ -15,7 +15,7 @@ def _format(message: str, params: dict[str, Any]) -> str:
     if not params:
         return message
     # The seeds also use positional `{0}`, `{1}`: fill them from params named "0", "1", …
-    positional = []
+    positional: list[Any] = []
     while str(len(positional)) in params:
         positional.append(params[str(len(positional))])
     try:

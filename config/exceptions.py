@@ -92,7 +92,8 @@ def _error_response(exc: Exception) -> Response:
     if isinstance(exc, exceptions.NotAcceptable):
         return error_response([status_item(Code.NOT_ACCEPTABLE, str(exc.detail))], 406)
     if isinstance(exc, exceptions.Throttled):
-        headers = {"Retry-After": str(int(exc.wait or 1))}
+        wait = exc.wait  # type: ignore[attr-defined]  # set by Throttled(), not in the stubs
+        headers = {"Retry-After": str(int(wait or 1))}
         return error_response([status_item(Code.RATE_LIMITED)], 429, headers=headers)
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable (request %s): %s", current_request_id(), exc)

@@ -14,7 +14,7 @@ declares are ignored.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -176,18 +176,21 @@ def _is_other_date_format(text: str) -> bool:
     return False
 
 
+def _invalid(message: str, code: Code, params: dict[str, Any] | None = None) -> ValidationError:
+    # The Code member itself, not its text: `_domain_error` reads it back with isinstance.
+    return ValidationError(message, code=cast(str, code), params=params)
+
+
 def _day(raw: str, name: str, invalid_code: Code) -> date:
     text = raw.strip()
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return date.fromisoformat(text)
         except ValueError:  # 2024-02-30: the right shape, no such day
-            raise ValidationError("no such day", code=invalid_code) from None
+            raise _invalid("no such day", invalid_code) from None
     if _is_other_date_format(text):
-        raise ValidationError(
-            "another date format", code=Code.DATE_FORMAT_UNSUPPORTED, params={"x": name}
-        )
-    raise ValidationError("not a date", code=invalid_code)
+        raise _invalid("another date format", Code.DATE_FORMAT_UNSUPPORTED, {"x": name})
+    raise _invalid("not a date", invalid_code)
 
 
 class _PairWidget(forms.Widget):
@@ -218,7 +221,7 @@ class DayRangeField(forms.Field):
         start_day = _day(start, start_name, self.start_code) if start else None
         end_day = _day(end, end_name, self.end_code) if end else None
         if start_day and end_day and start_day > end_day:
-            raise ValidationError("start after end", code=Code.START_AFTER_END)
+            raise _invalid("start after end", Code.START_AFTER_END)
         zone = timezone.get_current_timezone()
         start_at = datetime.combine(start_day, time.min, tzinfo=zone) if start_day else None
         end_at = (

@@ -36,7 +36,9 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -112,7 +114,7 @@ def request_fingerprint(request: HttpRequest, body: bytes) -> str:
     return _half_digest(query) + _half_digest(canonical_body(body))
 
 
-def _differences(stored: dict, request: HttpRequest, fingerprint: str) -> list[str]:
+def _differences(stored: Mapping[str, Any], request: HttpRequest, fingerprint: str) -> list[str]:
     """What of the request differs from the one that first used the key."""
     differences = []
     if stored["method"] != request.method:
@@ -136,7 +138,9 @@ def _envelope(code: int, http_status: int, message: str | None = None, **headers
 def _authenticate(request: HttpRequest) -> Request:
     """The caller as DRF's authenticators see it; `request.user` is left as it was."""
     drf_request = Request(
-        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        request,
+        # The setting is imported by DRF: classes, not the dotted paths the stubs say.
+        authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES],  # type: ignore[operator]
     )
     missing = object()
     saved_user = request.__dict__.get("user", missing)

@@ -220,8 +220,8 @@ def guard_request(request: HttpRequest) -> HttpResponse | None:
     try:
         document = parse_json(raw)
     except RecursionError:
-        refusal = Refusal("body", f"nested deeper than {settings.API_MAX_JSON_DEPTH} levels")
-        return _refusal_response(rules, refusal)
+        too_deep = Refusal("body", f"nested deeper than {settings.API_MAX_JSON_DEPTH} levels")
+        return _refusal_response(rules, too_deep)
     except ValueError:  # not JSON (UnicodeDecodeError is one): DRF's parser answers 400,
         return None  # after the idempotency key, so that a retry replays that answer
     try:

@@ -12,7 +12,7 @@ The decision is kept on the request (`request_can_view_pii`), never on a shared 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from config.principals import is_till
@@ -59,7 +59,10 @@ def shown(kind: str, value: str, *, can_view_pii: bool) -> str:
     return value if can_view_pii else mask(kind, value)
 
 
-def shown_text(text: str, *, can_view_pii: bool) -> str:
+_Text = TypeVar("_Text", str, str | None)
+
+
+def shown_text(text: _Text, *, can_view_pii: bool) -> _Text:
     """Free text (a refusal's message, a failure reason) as this caller may read it."""
     return text if can_view_pii or not text else mask_text(text)
 
@@ -134,7 +137,9 @@ _MOBILE = re.compile(
     r"(?:\+?\d{8,15}(?![\w@])"
     r"|(?:\+|\(\+?\d{1,4}\)[ ]?)?\d{1,6}(?:(?:[ ]|-|[ ]?\(\d{1,5}\)[ ]?)\d{1,6}){1,5}(?![\w@]))"
 )
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}"
+)
 
 
 def _mobile(match: re.Match) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.postgresql.base import ServerBindingCursor
@@ -89,7 +89,7 @@ def fetchall(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple]:
 def instances(
     model: type[M],
     sql: str,
-    params: Sequence[Any],
+    params: Sequence[Any] | dict[str, Any],
     extra: Sequence[str] = (),
     joined: Sequence[str] = (),
 ) -> list[M]:
@@ -112,7 +112,7 @@ def instances(
         for name, value in zip(extra, row[offset:], strict=True):
             setattr(instance, name, value)
         found.append(instance)
-    return found
+    return cast("list[M]", found)  # a row's own primary key is never NULL: no None in found
 
 
 def _instance(model: type[M], row: Sequence[Any], offset: int) -> tuple[M | None, int]:
@@ -135,14 +135,14 @@ def _relation(model: type[Model], path: str) -> tuple[list, Any]:
     fields = []
     for name in path.split("__"):
         fields.append(model._meta.get_field(name))
-        model = fields[-1].related_model
+        model = cast("type[Model]", fields[-1].related_model)  # a foreign key: never None
     return fields[:-1], fields[-1]
 
 
 @functools.cache
 def _by_pk_sql(model: type[Model]) -> str:
     quote = connection.ops.quote_name
-    return f"SELECT {columns(model)} FROM {table(model)} WHERE {quote(model._meta.pk.column)} = %s"
+    return f"SELECT {columns(model)} FROM {table(model)} WHERE {quote(cast(str, model._meta.pk.column))} = %s"
 
 
 def by_pk(model: type[M], pk: int) -> M | None:

@@ -25,6 +25,7 @@ import re
 import time
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -93,7 +94,7 @@ def _hit_database(key: str, duration: int, read: tuple[str, str]) -> tuple[int, 
 def _hit_redis(
     cache: BaseCache, key: str, duration: int, read: tuple[str, str]
 ) -> tuple[int, int, int]:
-    pipeline = cache.client.get_client(write=True).pipeline(transaction=False)
+    pipeline = _redis_client(cache).get_client(write=True).pipeline(transaction=False)
     full_key = cache.make_key(key)
     pipeline.incr(full_key)
     pipeline.expire(full_key, duration + 1, nx=True)  # the window's first hit sets its end
@@ -124,7 +125,7 @@ def _failure_keys(till_code: str | None, address: str) -> list[tuple[str, int, i
     return keys
 
 
-def _wait_of(keys: list[tuple[str, int, int]], counts: tuple[int, int]) -> float | None:
+def _wait_of(keys: list[tuple[str, int, int]], counts: tuple[int, ...]) -> float | None:
     """Seconds until the latest window over its limit ends, or None when none is."""
     now = time.time()
     waits = [
@@ -165,7 +166,7 @@ def auth_blocked(request, till_code: str | None) -> float | None:
     keys = _failure_keys(till_code, _client_address(request))
     cache = caches["default"]
     if _is_redis(cache):
-        values = cache.client.get_client().mget([cache.make_key(key) for key, _, _ in keys])
+        values = _redis_client(cache).get_client().mget([cache.make_key(key) for key, _, _ in keys])
         counts = tuple(int(value or 0) for value in values)
     elif not _increments_atomically(cache):
         with connection.cursor() as cursor:
@@ -179,6 +180,10 @@ def auth_blocked(request, till_code: str | None) -> float | None:
         found = cache.get_many([key for key, _, _ in keys])
         counts = tuple(int(found.get(key) or 0) for key, _, _ in keys)
     return _wait_of(keys, counts)
+
+
+def _redis_client(cache: BaseCache) -> Any:
+    return cache.client  # type: ignore[attr-defined]  # django-redis's cache (see _is_redis)
 
 
 def _is_redis(cache: BaseCache) -> bool:
@@ -199,7 +204,7 @@ def _count_many(keys: list[tuple[str, int]]) -> dict[str, int]:
         return {}
     cache = caches["default"]
     if _is_redis(cache):
-        pipeline = cache.client.get_client(write=True).pipeline(transaction=False)
+        pipeline = _redis_client(cache).get_client(write=True).pipeline(transaction=False)
         for key, duration in keys:
             pipeline.incr(cache.make_key(key))
             pipeline.expire(cache.make_key(key), duration + 1, nx=True)
@@ -212,7 +217,9 @@ def _count_many(keys: list[tuple[str, int]]) -> dict[str, int]:
         with connection.cursor() as cursor:
             cursor.execute(_COUNT_SQL, [names, names, ends])
             return dict(cursor.fetchall())
-    return {key: _hit(key, duration, ("authfail:none", "authfail:none"))[0] for key, duration in keys}
+    return {
+        key: _hit(key, duration, ("authfail:none", "authfail:none"))[0] for key, duration in keys
+    }
 
 
 def _hit(key: str, duration: int, read: tuple[str, str]) -> tuple[int, int, int]:
@@ -255,7 +262,7 @@ class TillRateThrottle(BaseThrottle):
             return True
         ident, rate = self.rate_for(request)
         parsed = parse_rate(rate) or parse_rate(settings.TILL_THROTTLE_RATE)
-        user = getattr(request, "user", None)
+        user: Any = getattr(request, "user", None)
         failures = _failure_keys(user.code if is_till(user) else None, self.get_ident(request))
         if parsed is None:
             logger.warning("unreadable throttle rate %r for %s: not throttled", rate, ident)

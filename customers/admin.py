@@ -71,7 +71,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     list_select_related = ["till", "user", "scope"]
-    fields = list_display  # never the hash
+    fields = list_display  # type: ignore[assignment]  # never the hash (callables: read-only)
     readonly_fields = ["prefix", "till", "user", "created_at", "last_used_at"]
     actions = ["revoke"]
 

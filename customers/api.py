@@ -65,7 +65,7 @@ SEARCH_QUERY = ("q", "limit", "offset", "pii")
 
 
 class StatusBody(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a body field, not Field.label
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -6,17 +6,24 @@ import contextlib
 from typing import Union
 
 import pghistory
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from customers.models import Till
 
-Actor = Union[Till, AbstractBaseUser]  # noqa: UP007 - readable alias for services
+Actor = Union[Till, User]  # noqa: UP007 - readable alias for services (AUTH_USER_MODEL is auth.User)
 
 
 def actor_label(actor: Actor) -> str:
     if isinstance(actor, Till):
         return f"till:{actor.code}"
     return f"user:{actor.get_username()}"
+
+
+def actor_columns(actor: Actor) -> tuple[Till | None, User | None]:
+    """(till, user) for a row's `<verb>_by_till` / `<verb>_by_user` pair: the actor in one."""
+    if isinstance(actor, Till):
+        return actor, None
+    return None, actor
 
 
 def created_by(actor: Actor) -> dict:

@@ -9,6 +9,7 @@ called once per page.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -96,7 +97,7 @@ def _registry_column(key: str, title: str):
         value = customer.console_columns.get(key)
         return "–" if value in (None, "") else value
 
-    column.short_description = title
+    column.short_description = title  # type: ignore[attr-defined]  # read by the admin
     column.__name__ = f"registry_{key}"
     return column
 
@@ -121,7 +122,7 @@ class CustomerConsoleAdmin(admin.ModelAdmin):
     date_hierarchy = None
     actions = None
     paginator = console_search.EstimatingPaginator
-    sortable_by: list[str] = []
+    sortable_by = []
 
     # --- the changelist ------------------------------------------------------------------
 
@@ -294,7 +295,7 @@ def single_view_context(*, customer_id: int, request) -> dict | None:
         )
         .order_by("pk")
     )
-    profile_rows = [
+    profile_rows: list[dict[str, Any]] = [
         {
             "profile": profile,
             "identifiers": console_display.identifier_rows(
@@ -339,6 +340,7 @@ def _sections(*, customer: Customer, request, can_view_pii: bool) -> list[dict]:
 
     rendered = []
     for key, section in registry.single_view_sections:
+        html: str
         try:
             data = section.load(customer=customer, request=request)
             html = render_to_string(

@@ -84,7 +84,7 @@ def channel_value(channel: CommChannel, *, can_view_pii: bool) -> str:
     return shown_value(kind, channel.value, can_view_pii=can_view_pii)
 
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, tuple[str, str]] = {
     CustomerStatus.ACTIVE: ("active", "ok"),
     CustomerStatus.SUSPENDED: ("suspended", "warn"),
     CustomerStatus.DELETED: ("deleted", "muted"),
@@ -96,7 +96,7 @@ STATUS_BADGES = {
 def status_badges(customer: Customer) -> list[dict]:
     """Badges of the header and the search results: status, and merged when it is a victim."""
     label, tone = STATUS_BADGES.get(customer.status, (customer.status.lower(), "muted"))
-    badges = [{"label": label, "tone": tone}]
+    badges: list[dict[str, Any]] = [{"label": label, "tone": tone}]
     if customer.merged_into_id:
         badges.append(
             {"label": f"merged into {customer.merged_into_id}", "tone": "info", "merged": True}

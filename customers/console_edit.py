@@ -55,7 +55,9 @@ def _show_warnings(request, warnings) -> None:
 
 
 def _profile_ref(profile: SourceProfile) -> SourceRef:
-    return write_source(profile.source, profile.account.account_id if profile.account_id else None)
+    return write_source(
+        profile.source, profile.account.account_id if profile.account is not None else None
+    )
 
 
 def _typed_field(definition, *, allowed_values=()) -> forms.Field:
@@ -331,7 +333,9 @@ def profile_edit(model_admin, request, *, customer_id: int, profile_id: int):
             model_admin.log_change(request, customer, f"Edited the {profile.source} profile.")
             messages.success(request, f"The {profile.source} profile was saved.")
             return HttpResponseRedirect(_single_view(customer.pk))
-    source = profile.source + (f" · {profile.account.account_id}" if profile.account_id else "")
+    source = profile.source + (
+        f" · {profile.account.account_id}" if profile.account is not None else ""
+    )
     return _render(model_admin, request, customer, form, title=f"Edit the {source} profile")
 
 

@@ -3,6 +3,8 @@ do, read from the permissions the groups hold and the access matrix (config.acce
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group, Permission
@@ -44,7 +46,7 @@ def _capability(held: set[str], prefix: str, suffix: str) -> str:
 ROLE_PURPOSE = {role: spec["purpose"] for role, spec in access.STAFF_ROLES.items()}
 
 
-def matrix_context(groups: list[Group], held_by_group: dict[int, set[str]]) -> dict:
+def matrix_context(groups: Sequence[Group], held_by_group: dict[int, set[str]]) -> dict:
     """The access matrix (config.access) as a table: every API endpoint and console page
     (the models' standard pages follow the permissions listed per role), and for each
     till access group, staff group and a superuser whether it may call it."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -168,7 +169,7 @@ class EstimatingPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset = cast("QuerySet[Any]", self.object_list)  # the admin pages a queryset
         if not queryset.query.where:
             estimate = table_estimate(queryset.model)
             if estimate >= 0:

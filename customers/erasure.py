@@ -25,7 +25,7 @@ from config.codes import Code
 from config.errors import DomainError
 from config.transactions import atomic_with_retry
 from customers import registry
-from customers.audit import Actor, audit_context, modified_by
+from customers.audit import Actor, actor_columns, audit_context, modified_by
 from customers.models import (
     CommChannel,
     Customer,
@@ -33,7 +33,6 @@ from customers.models import (
     CustomerStatusChange,
     Identifier,
     SourceProfile,
-    Till,
 )
 from customers.selectors import customer_lock, identifier_values_lock
 
@@ -130,7 +129,7 @@ def customer_erase(*, customer_id: int, actor: Actor, reason: str) -> Customer:
         Identifier.objects.filter(customer=customer).delete()
         CommChannel.objects.filter(customer=customer).delete()
 
-        is_till = isinstance(actor, Till)
+        by_till, by_user = actor_columns(actor)
         CustomerStatusChange.objects.create(
             customer=customer,
             old_status=customer.status,
@@ -138,8 +137,8 @@ def customer_erase(*, customer_id: int, actor: Actor, reason: str) -> Customer:
             label=ERASED_LABEL,
             reason=reason[:2000],
             changed_at=now,
-            changed_by_till=actor if is_till else None,
-            changed_by_user=None if is_till else actor,
+            changed_by_till=by_till,
+            changed_by_user=by_user,
         )
         customer.status = CustomerStatus.DELETED
         customer.extended_fields = {}

@@ -141,6 +141,7 @@ def normalise_mobile(raw: Any) -> str:
         compact = "+" + compact[2:]
     if not _MOBILE_CHARS.match(compact):
         raise InvalidIdentifier(f"invalid mobile {text!r}")
+    readings: list[tuple[str, str | None]]
     if compact.startswith("+"):
         readings = [(compact, None)]
     else:

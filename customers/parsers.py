@@ -55,13 +55,13 @@ from customers.normalise import (
 from customers.selectors import SourceRef, source_resolve
 
 # Registration refuses an invalid identifier with the code of its type.
-_INVALID_ON_REGISTER = {
+_INVALID_ON_REGISTER: dict[str, Code] = {
     IdentifierType.MOBILE: Code.REGISTER_MOBILE_INVALID,
     IdentifierType.EMAIL: Code.REGISTER_EMAIL_INVALID,
     IdentifierType.EXTERNAL_ID: Code.REGISTER_EXTERNAL_ID_INVALID,
 }
 # changeIdentifier skips an invalid identifier to add with a warning of its type.
-_INVALID_ON_CHANGE = {
+_INVALID_ON_CHANGE: dict[str, Code] = {
     IdentifierType.MOBILE: Code.CHANGE_MOBILE_INVALID,
     IdentifierType.EMAIL: Code.CHANGE_EMAIL_INVALID,
     IdentifierType.EXTERNAL_ID: Code.CHANGE_EXTERNAL_ID_INVALID,
@@ -333,9 +333,10 @@ def _comm_channels(raw: Any, warnings: Warnings) -> list[ChannelInput]:
             raise _bad_request(
                 f"commChannels[{index}].value is longer than {CHANNEL_VALUE_MAX_LENGTH} characters"
             )
-        value = channel_value(type_, value, warnings)
-        if value is None:
+        checked = channel_value(type_, value, warnings)
+        if checked is None:
             continue
+        value = checked
         meta = json_object(item.get("meta"), f"commChannels[{index}].meta")
         channels.append(
             _channel(

@@ -44,35 +44,42 @@ their `AppConfig.ready()`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from django.contrib.admin import SimpleListFilter
+
+T = TypeVar("T")
 
 
 @dataclass(order=True)
-class _Entry:
+class _Entry(Generic[T]):
     order: int
     name: str
-    function: Callable[..., Any] = field(compare=False)
+    function: T = field(compare=False)
 
 
-class Registry:
+class Registry(Generic[T]):
+    """Named entries of one kind (`T`: a step function, a `DetailColumn`, ...) in `order`."""
+
     def __init__(self, label: str) -> None:
         self.label = label
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, _Entry[T]] = {}
 
-    def register(self, name: str, function: Callable[..., Any], *, order: int = 100) -> None:
+    def register(self, name: str, function: T, *, order: int = 100) -> None:
         # Re-registering the same name replaces it: ready() may run twice in some test setups.
         self._entries[name] = _Entry(order, name, function)
 
-    def get(self, name: str) -> Callable[..., Any] | None:
+    def get(self, name: str) -> T | None:
         entry = self._entries.get(name)
         return entry.function if entry else None
 
     def names(self) -> list[str]:
         return [entry.name for entry in sorted(self._entries.values())]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[str, T]]:
         return iter([(entry.name, entry.function) for entry in sorted(self._entries.values())])
 
 
@@ -112,7 +119,7 @@ class DashboardPanel:
     key: str
     title: str
     template: str
-    load: Callable[..., dict]
+    load: Callable[..., dict | None]  # None: not shown (to this user)
 
 
 @dataclass(frozen=True)
@@ -127,18 +134,21 @@ class InvariantCheck:
     find: Callable[[int, int], list[tuple[int, str]]]
 
 
-merge_steps = Registry("merge steps")
-detail_embeds = Registry("detail embeds")
-detail_parts = Registry("detail parts")
-body_parts = Registry("body parts")
-registration_steps = Registry("registration steps")
-update_steps = Registry("update steps")
-single_view_sections = Registry("single view sections")
-demo_loaders = Registry("demo loaders")
-changelist_columns = Registry("changelist columns")
-changelist_filters = Registry("changelist filters")
-dashboard_panels = Registry("dashboard panels")
-single_view_actions = Registry("single view actions")
-audit_trail_entries = Registry("audit trail entries")
-erasure_steps = Registry("erasure steps")
-invariant_checks = Registry("invariant checks")
+# Step functions are called with keyword arguments that differ per registry (see above).
+Step = Callable[..., Any]
+
+merge_steps: Registry[Step] = Registry("merge steps")
+detail_embeds: Registry[DetailColumn] = Registry("detail embeds")
+detail_parts: Registry[DetailColumn] = Registry("detail parts")
+body_parts: Registry[Step] = Registry("body parts")
+registration_steps: Registry[Step] = Registry("registration steps")
+update_steps: Registry[Step] = Registry("update steps")
+single_view_sections: Registry[SingleViewSection] = Registry("single view sections")
+demo_loaders: Registry[Step] = Registry("demo loaders")
+changelist_columns: Registry[ChangelistColumn] = Registry("changelist columns")
+changelist_filters: Registry[type[SimpleListFilter]] = Registry("changelist filters")
+dashboard_panels: Registry[DashboardPanel] = Registry("dashboard panels")
+single_view_actions: Registry[Step] = Registry("single view actions")
+audit_trail_entries: Registry[Step] = Registry("audit trail entries")
+erasure_steps: Registry[Step] = Registry("erasure steps")
+invariant_checks: Registry[InvariantCheck] = Registry("invariant checks")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -160,14 +161,15 @@ def customers_lock(
     asked = sorted({int(pk) for pk in customer_ids if 0 < int(pk) <= BIGINT_MAX})
     if not asked:
         return {}
-    rows = instances(Customer, _LOCK_SQL, [follow_merges, asked], extra=("d_asked",))
+    # Any: the rows carry `d_asked` (an `extra` column) besides the model's fields.
+    rows: list[Any] = instances(Customer, _LOCK_SQL, [follow_merges, asked], extra=("d_asked",))
     locked = {row.pk: row for row in rows}
     target = {row.d_asked: row.pk for row in rows}
     for _ in range(MAX_MERGE_HOPS):
         moved = {
-            pk: locked[to].merged_into_id
+            pk: into
             for pk, to in target.items()
-            if follow_merges and locked[to].merged_into_id is not None
+            if follow_merges and (into := locked[to].merged_into_id) is not None
         }
         if not moved:
             break
@@ -254,6 +256,7 @@ def customer_lookup(
         value = normalise_identifier(type_, identifier_value)
     except InvalidIdentifier:
         raise DomainError(Code.IDENTIFIER_INVALID) from None
+    params: list[Any]
     if ref.is_all:
         sql, params = _lookup_sql("all"), [type_, value]
     elif ref.account is None:
@@ -356,7 +359,7 @@ def customer_search(
     prefix = search_prefix(q or "")
     if not prefix:
         raise DomainError(Code.BAD_REQUEST, "q is required")
-    params = {"pattern": _like_prefix(prefix), "limit": limit, "offset": offset}
+    params: dict[str, Any] = {"pattern": _like_prefix(prefix), "limit": limit, "offset": offset}
     with connection.cursor() as cursor:
         cursor.execute(_SEARCH_SQL, params)
         rows = cursor.fetchall()
@@ -422,7 +425,7 @@ def _attribution(row: dict, prefix: str, *, full: bool) -> dict[str, Any]:
     }
 
 
-def _seconds(moment) -> str:
+def _seconds(moment: datetime) -> str:
     """The seed's timestamps: `2016-06-23T19:11:18+08:00`, to the second."""
     return moment.isoformat(timespec="seconds")
 
@@ -517,7 +520,7 @@ _DETAIL_EXTRA = tuple(
 def _detail_parts(embed: list[str] | tuple[str, ...]) -> list[DetailColumn]:
     """The parts of every body, then those of the embeds asked for (unknown names ignored)."""
     parts = [part for _, part in detail_parts]
-    parts += [detail_embeds.get(name) for name in embed if detail_embeds.get(name)]
+    parts += [part for name in embed if (part := detail_embeds.get(name))]
     return parts
 
 
@@ -526,7 +529,8 @@ def _detail_rows(
 ) -> dict[int, dict[str, Any]]:
     """Per customer id: the customer, its attribution, its profiles (of `source`), and the
     loaded value of each part's column."""
-    loads = {}  # column -> (sql, load), the first part naming a column gives them
+    # column -> (sql, load), the first part naming a column gives them
+    loads: dict[str, tuple[str, Callable[[Any], Any]]] = {}
     for part in parts:
         loads.setdefault(part.column, (part.sql, part.load))
     sql = _details_sql(
@@ -541,7 +545,8 @@ def _detail_rows(
     }
     extra = _DETAIL_EXTRA + tuple(f"d_part{index}" for index in range(len(loads)))
     rows: dict[int, dict[str, Any]] = {}
-    for r in instances(Customer, sql, params, extra=extra):
+    found: list[Any] = instances(Customer, sql, params, extra=extra)  # with the d_* columns
+    for r in found:
         entry = rows.get(r.pk)
         if entry is None:
             entry = rows[r.pk] = {
@@ -699,7 +704,7 @@ def customer_audit_trail(*, customer_id: int, limit: int = 500) -> list[dict[str
     same row. Rows moved away by a merge stay in the victim's trail; rows moved in appear
     in the survivor's.
     """
-    from customers.models import (
+    from customers.models import (  # type: ignore[attr-defined]  # made by pghistory
         CommChannelEvent,
         CustomerEvent,
         IdentifierEvent,

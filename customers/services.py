@@ -24,7 +24,7 @@ from config.errors import DomainError, Warnings
 from config.rows import columns, instances, table
 from config.transactions import atomic_with_retry
 from customers import registry
-from customers.audit import Actor, audit_context, created_by, modified_by
+from customers.audit import Actor, actor_columns, audit_context, created_by, modified_by
 from customers.commands import ChangeIdentifiers, ChannelInput, RegisterCustomer, UpdateCustomer
 from customers.models import (
     CommChannel,
@@ -172,12 +172,12 @@ def _create_channels(profile: SourceProfile, inputs: list[ChannelInput]) -> None
 
 
 # Channel type of each identifier type whose value is also a contact route.
-_CHANNEL_OF_IDENTIFIER = {
+_CHANNEL_OF_IDENTIFIER: dict[str, CommChannelType] = {
     IdentifierType.MOBILE: CommChannelType.MOBILE,
     IdentifierType.EMAIL: CommChannelType.EMAIL,
 }
 # Warning of an identifier to add that the profile already holds (nothing changes).
-_ALREADY_HELD = {
+_ALREADY_HELD: dict[str, Code] = {
     IdentifierType.MOBILE: Code.IDENTIFIER_ALREADY_HELD_MOBILE,
     IdentifierType.EMAIL: Code.IDENTIFIER_ALREADY_HELD_EMAIL,
     IdentifierType.EXTERNAL_ID: Code.IDENTIFIER_ALREADY_HELD_EXTERNAL_ID,
@@ -608,14 +608,14 @@ def _merge_locked(
         for name, value in modified_by(actor).items():
             setattr(victim, name, value)
         victim.save()
-        is_till = isinstance(actor, Till)
+        by_till, by_user = actor_columns(actor)
         return CustomerMerge.objects.create(
             victim=victim,
             survivor=survivor,
             reason=reason[:200],
             merged_at=now,
-            merged_by_till=actor if is_till else None,
-            merged_by_user=None if is_till else actor,
+            merged_by_till=by_till,
+            merged_by_user=by_user,
         )
 
 
@@ -677,15 +677,15 @@ def customer_set_status(
             raise DomainError(Code.TRANSACTION_CUSTOMER_FRAUD)
         if customer.status == new_status:
             return customer
-        is_till = isinstance(actor, Till)
+        by_till, by_user = actor_columns(actor)
         CustomerStatusChange.objects.create(
             customer=customer,
             old_status=customer.status,
             new_status=new_status,
             label=as_text(label)[:100],
             reason=(reason or "")[:2000],
-            changed_by_till=actor if is_till else None,
-            changed_by_user=None if is_till else actor,
+            changed_by_till=by_till,
+            changed_by_user=by_user,
         )
         customer.status = new_status
         customer.modified_at = timezone.now()

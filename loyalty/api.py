@@ -231,7 +231,7 @@ def bill_item(bill: Bill) -> dict:
         "billAmount": _points(bill.amount),
         "billingTime": selectors._datetime(bill.billed_at),
         "storeCode": bill.store.code,
-        "tillCode": bill.till.code if bill.till_id else None,
+        "tillCode": bill.till.code if bill.till is not None else None,
         "lineItemsCount": bill.line_count,
         "originalBillId": bill.original_id,
         "notes": bill.notes,
@@ -246,7 +246,7 @@ class TransactionInput(serializers.Serializer):
     userId = serializers.IntegerField(required=False, max_value=BIGINT_MAX)
     identifierType = serializers.CharField(required=False)
     identifierValue = serializers.CharField(required=False)
-    source = serializers.CharField(required=False)
+    source = serializers.CharField(required=False)  # type: ignore[assignment]  # a body field
     accountId = serializers.CharField(required=False, allow_blank=True)
     storeCode = serializers.CharField(required=False)
     lineItemsCount = serializers.IntegerField(
@@ -283,6 +283,7 @@ class TransactionInput(serializers.Serializer):
 def _identified_customer(data: dict) -> Customer | None:
     """The bill's customer by `userId`, or by `identifierType`/`identifierValue`
     (optionally in `source`/`accountId`); 611 when none matches."""
+    customer: Customer | None
     if data.get("userId") is not None:
         try:
             customer = customer_get(customer_id=data["userId"])

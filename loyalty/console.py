@@ -34,7 +34,7 @@ def load_section(*, customer: Customer, request=None) -> dict:
     for enrollment in enrollments:
         enrollment.program = programs[enrollment.program_id]
         serial = enrollment.tier.serial_number if enrollment.tier else -1
-        enrollment.next_tier = next(
+        enrollment.next_tier = next(  # type: ignore[attr-defined]  # for the template
             (
                 t
                 for t in tiers
@@ -101,7 +101,7 @@ def load_points_column(*, customers: list[Customer]) -> dict[int, str]:
 
 def load_tier_column(*, customers: list[Customer]) -> dict[int, str]:
     return {
-        pk: enrollment.tier.name if enrollment.tier_id else ""
+        pk: enrollment.tier.name if enrollment.tier is not None else ""
         for pk, enrollment in _shown_enrollments(customers).items()
     }
 

@@ -47,10 +47,9 @@ def enrollment_welcome(*, enrollment: Enrollment, actor: Actor, side_effects: li
         side_effects.append(
             {"awardedPoints": _number(program.registration_bonus_points), "type": "points"}
         )
-    if program.welcome_coupon_series_id and program.welcome_coupon_series.is_active:
-        coupon = coupon_issue(
-            customer=enrollment.customer, series=program.welcome_coupon_series, actor=actor
-        )
+    series = program.welcome_coupon_series
+    if series is not None and series.is_active:
+        coupon = coupon_issue(customer=enrollment.customer, series=series, actor=actor)
         side_effects.append(coupon_side_effect(coupon))
 
 

@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from config.codes import Code
@@ -31,6 +32,8 @@ from loyalty.models import (
     TransactionType,
 )
 from loyalty.models import Transaction as Bill
+
+_M = TypeVar("_M", bound=Model)
 
 ZERO = Decimal("0")
 
@@ -71,7 +74,11 @@ def enrollment_figures_from_ledger(
         entries = entries.filter(enrollment_id__in=list(enrollment_ids))
     if id_range is not None:
         entries = entries.filter(enrollment_id__gte=id_range[0], enrollment_id__lt=id_range[1])
-    rows = entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by()
+    # Plain dicts (enrollment_id, then the figures), popped below.
+    rows = cast(
+        "Iterable[dict[str, Any]]",
+        entries.values("enrollment_id").annotate(**LEDGER_FIGURES).order_by(),
+    )
     return {
         row.pop("enrollment_id"): {name: value or ZERO for name, value in row.items()}
         for row in rows
@@ -127,25 +134,25 @@ def _datetime(value: datetime | None) -> str | None:
 # in-process at 1M customers).
 
 
-def _json_object_sql(model, alias: str) -> str:
+def _json_object_sql(model: type[Model], alias: str) -> str:
     """`json_build_object` of every column of `alias` (a row of `model`) under its name,
     decimals as text so that they come back exact."""
     return "json_build_object({})".format(
         ", ".join(
-            f"'{f.column}', {alias}.{connection.ops.quote_name(f.column)}"
+            # A concrete field has a column (the stubs say str | None).
+            f"'{f.column}', {alias}.{connection.ops.quote_name(f.column)}"  # type: ignore[arg-type]
             + ("::text" if f.get_internal_type() == "DecimalField" else "")
             for f in model._meta.concrete_fields
         )
     )
 
 
-def _from_json(model, row: dict):
+def _from_json(model: type[_M], row: dict[str, Any]) -> _M:
     """The instance of `model` that `_json_object_sql` gave as `row` (as read from the
     database: `from_db`, the ORM's own fast path)."""
     fields = model._meta.concrete_fields
-    return model.from_db(
-        DEFAULT_DB_ALIAS, [f.attname for f in fields], [f.to_python(row[f.column]) for f in fields]
-    )
+    values = [f.to_python(row[f.column]) for f in fields]  # type: ignore[index]  # concrete: a column
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
 
 
 @functools.cache
@@ -230,7 +237,8 @@ def enrollments_with_tiers(
     query: each enrollment row carries its program's tiers as JSON, and the current tier is
     taken from them rather than joined."""
     in_program = " AND e.program_id = %s" if program_id is not None else ""
-    enrollments = instances(
+    # Any: the rows carry the `extra` columns besides the model's fields.
+    enrollments: list[Any] = instances(
         Enrollment,
         f"SELECT {columns(Enrollment, 'e')}, p.is_default, {_tiers_json_sql('e.program_id')} "
         f"FROM {table(Enrollment)} e JOIN {table(Program)} p ON p.id = e.program_id "
@@ -273,7 +281,7 @@ def _enrollments_load(rows: list[dict] | None) -> list[tuple[Enrollment, list[Ti
     loaded = []
     for row in rows or []:
         enrollment = _from_json(Enrollment, row["enrollment"])
-        enrollment.in_default_program = row["in_default_program"]
+        enrollment.in_default_program = row["in_default_program"]  # type: ignore[attr-defined]  # for _points
         program_tiers = _tiers_from_json(row["tiers"])
         enrollment.tier = _current_tier(enrollment, program_tiers)
         loaded.append((enrollment, program_tiers))
@@ -286,7 +294,7 @@ def _mlp(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer
 
 def _points(enrollments: list[tuple[Enrollment, list[Tier]]], *, customer: Customer) -> dict:
     for enrollment, program_tiers in enrollments:
-        if enrollment.in_default_program:
+        if enrollment.in_default_program:  # type: ignore[attr-defined]  # enrollments_with_tiers
             return {"pointsSummary": points_summary(enrollment, program_tiers)}
     return {}  # not enrolled in the default program: no `pointsSummary`
 

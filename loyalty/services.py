@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 import secrets
 import string
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 import pghistory
 from django.db import IntegrityError, transaction
@@ -98,7 +100,7 @@ def _actor_fields(actor: Actor | None, till_field: str, user_field: str) -> dict
     return {user_field: actor}
 
 
-def _audit(actor: Actor | None, **metadata):
+def _audit(actor: Actor | None, **metadata: Any) -> AbstractContextManager[Any]:
     """The audit context of the actor; scheduled jobs (expiry) run as "system"."""
     if actor is None:
         return pghistory.context(actor="system", **metadata)
@@ -393,9 +395,10 @@ def points_redeem(
     )
     ensure_writable(customer)
     if customer.pk != enrollment.customer_id:
-        enrollment = _enrollment_of(customer.pk, enrollment.program_id)
-        if enrollment is None:
+        survivor_enrollment = _enrollment_of(customer.pk, enrollment.program_id)
+        if survivor_enrollment is None:
             raise DomainError(Code.POINTS_MORE_THAN_AVAILABLE)
+        enrollment = survivor_enrollment
     return points_debit(
         enrollment=enrollment,
         kind=LedgerKind.REDEMPTION,
@@ -412,7 +415,7 @@ def tier_recalculate(*, enrollment: Enrollment) -> Tier | None:
 
     Called under the enrollment lock by every ledger posting, before its one UPDATE.
     """
-    current_serial = enrollment.tier.serial_number if enrollment.tier_id else 0
+    current_serial = enrollment.tier.serial_number if enrollment.tier is not None else 0
     found = instances(
         Tier,
         _sql(
@@ -671,7 +674,8 @@ def bill_return(
             # the points) gives the points back; else the enrollment that earned them.
             enrollment = (
                 Enrollment.objects.select_for_update()
-                .filter(customer_id=original.customer_id, program_id=earn.program_id)
+                # No customer (None) matches no enrollment: the one that earned them.
+                .filter(customer_id=original.customer_id, program_id=earn.program_id)  # type: ignore[misc]
                 .first()
             ) or Enrollment.objects.select_for_update().get(pk=earn.enrollment_id)
             points = (earn.points * amount / original.amount).quantize(CENT, ROUND_DOWN)
@@ -905,7 +909,7 @@ def _merge_expiry(program: Program) -> datetime | None:
 # --- Registration ---------------------------------------------------------------------
 
 
-def _parse_datetime(raw) -> datetime | None:
+def _parse_datetime(raw: Any) -> datetime | None:
     from django.utils.dateparse import parse_date, parse_datetime
 
     if not raw or not isinstance(raw, str):

@@ -94,7 +94,7 @@ class SubscriptionLogEntrySchema(serializers.Serializer):
     communicationId = serializers.IntegerField(allow_null=True)
     scope = serializers.CharField()
     subScope = serializers.CharField()
-    source = serializers.ChoiceField(choices=ChangeSource.values)
+    source = serializers.ChoiceField(choices=ChangeSource.values)  # type: ignore[assignment]  # a field
     changedBy = serializers.CharField()
     changedOn = serializers.DateTimeField()
     note = serializers.CharField()
@@ -108,9 +108,9 @@ class PaginationSchema(serializers.Serializer):
 
 class SubscriptionLogResponseSchema(serializers.Serializer):
     pagination = PaginationSchema()
-    data = SubscriptionLogEntrySchema(many=True)
+    data = SubscriptionLogEntrySchema(many=True)  # type: ignore[assignment]  # a schema field
     warnings = serializers.ListField(child=serializers.DictField())
-    errors = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]  # same
 
 
 # The seed echoes the scope as its Thrift-style struct.

@@ -194,8 +194,8 @@ class SubscriptionLog(models.Model):
 
     @property
     def actor_label(self) -> str:
-        if self.changed_by_till_id:
+        if self.changed_by_till is not None:
             return f"till:{self.changed_by_till.code}"
-        if self.changed_by_user_id:
+        if self.changed_by_user is not None:
             return f"user:{self.changed_by_user.get_username()}"
         return ""

@@ -122,8 +122,8 @@ def _change(raw: Any, index: int) -> tuple[SubscriptionChange | None, list[Domai
                 f"{where}.accountId is longer than {ACCOUNT_ID_MAX_LENGTH}",
             )
         )
-    if errors:
-        return None, errors
+    if errors or channel is None or priority is None or status is None:
+        return None, errors  # each None appended its error
     return SubscriptionChange(channel, priority, status, account), []
 
 
@@ -139,6 +139,8 @@ def subscription_request_parse(*, payload: Any) -> SubscriptionRequest:
     if not isinstance(payload, dict):
         raise _error(Code.SUBSCRIPTION_UPDATE_FAILED, "the body must be a JSON object")
     errors: list[DomainError] = []
+    scope: str
+    sub_scope: str
     scope, sub_scope = Scope.USER, SubScope.NONE
     try:
         scope, sub_scope = _scope(payload.get("scope"))

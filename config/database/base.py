@@ -59,7 +59,7 @@ class _Driver:
 
 
 class DatabaseWrapper(postgresql.DatabaseWrapper):
-    Database = _Driver()
+    Database = _Driver()  # type: ignore[assignment]  # psycopg behind a proxy, not the module
     # The kind whose timeouts the session holds (None: the server's or the role's defaults).
     session_kind: WorkKind | None = None
     # The kind set LOCAL in the current transaction, by transaction number.
@@ -73,7 +73,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         self.follow_work_kind()
 
     def _set_autocommit(self, autocommit: bool) -> None:
-        super()._set_autocommit(autocommit)
+        super()._set_autocommit(autocommit)  # type: ignore[misc]  # not in the stubs
         if not autocommit:
             self._transactions += 1  # a new transaction: nothing set LOCAL in it yet
 

@@ -9,6 +9,8 @@ re-derives them from the ledger (see `loyalty.selectors.enrollment_figures_from_
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -31,7 +33,14 @@ __all__ = [
     "TransactionType",
 ]
 
-POINTS = {"max_digits": 14, "decimal_places": 2}
+
+class _DecimalPlaces(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# A TypedDict (not a plain dict) so `models.DecimalField(**POINTS, ...)` type-checks.
+POINTS: _DecimalPlaces = {"max_digits": 14, "decimal_places": 2}
 
 
 class CouponSeries(models.Model):

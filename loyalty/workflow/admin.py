@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -121,7 +122,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     show_full_result_count = False
     paginator = EstimatingPaginator
-    sortable_by: list[str] = []
+    sortable_by = []
     actions = ["approve_selected", "reject_selected"]
     change_list_template = "admin/loyalty/request/queue.html"
 
@@ -224,7 +225,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         )
         if not obj.decided_at:
             return badge
-        who = obj.decided_by_user.get_username() if obj.decided_by_user_id else "auto"
+        who = obj.decided_by_user.get_username() if obj.decided_by_user is not None else "auto"
         return format_html(
             '{}<br><span class="console-decided">{}<br>{}</span>',
             badge,
@@ -238,13 +239,13 @@ class RequestConsoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Requester")
     def requester(self, obj: Request):
-        if obj.requested_by_till_id:
+        if obj.requested_by_till is not None:
             return f"till {obj.requested_by_till.code}"
-        return obj.requested_by_user.get_username() if obj.requested_by_user_id else "–"
+        return obj.requested_by_user.get_username() if obj.requested_by_user is not None else "–"
 
     @admin.display(description="Store")
     def store(self, obj: Request):
-        return obj.requested_at_store.code if obj.requested_at_store_id else "–"
+        return obj.requested_at_store.code if obj.requested_at_store is not None else "–"
 
     @admin.display(description="Customer")
     def customer_link(self, obj: Request):
@@ -269,7 +270,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
 
     def _bulk(self, request, queryset, status: str):
         comments = request.POST.get("comments", "").strip()
-        error = ""
+        error: str | None = ""
         if "apply" in request.POST and status == RequestStatus.REJECTED and not comments:
             # One message on the confirmation instead of one refusal (9017) per request.
             error = codes.staff_message(Code.REJECTION_REASON_REQUIRED)
@@ -285,7 +286,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
                     "requests": queryset,
                     "status": status,
                     "action": request.POST.get("action"),
-                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
                     "comments": comments,
                     "error": error,
                 },
@@ -303,7 +304,7 @@ class RequestConsoleAdmin(admin.ModelAdmin):
         for result in results:
             if result.error is not None:
                 messages.error(request, f"Request {result.request_id}: {error_text(result.error)}")
-            elif result.outcome.failure is not None:
+            elif result.outcome is not None and result.outcome.failure is not None:
                 messages.warning(
                     request,
                     f"Request {result.request_id} FAILED: {error_text(result.outcome.failure)}",

@@ -23,7 +23,7 @@ from loyalty.models import (
 )
 from loyalty.workflow import rules
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     RequestStatus.PENDING: "warn",
     RequestStatus.APPROVED: "ok",
     RequestStatus.REJECTED: "muted",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +27,7 @@ def dashboard(*, request) -> dict | None:
     if not may_read_requests(request.user):
         return None
     now = timezone.now()
-    pending = {
+    pending: dict[str, Any] = {
         row["type"]: row
         for row in Request.objects.filter(status=RequestStatus.PENDING)
         .values("type")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -64,7 +65,7 @@ def load_configuration() -> None:
         (RequestType.ERASURE, [RequestBaseType.ERASE]),
     ):
         for base_type in base_types:
-            defaults = {"notification_emails": "loyalty-ops@demo.local"}
+            defaults: dict[str, Any] = {"notification_emails": "loyalty-ops@demo.local"}
             if request_type == RequestType.GOODWILL:
                 defaults.update(
                     auto_approve=False,  # so the checkers' queue has work
@@ -230,7 +231,7 @@ def load_requests(*, stdout) -> None:
         for outcome in outcomes:
             customer = take(type_)
             held = _identifier(customer, type_) if customer else None
-            if held is None:
+            if customer is None or held is None:
                 continue
             old_value = held.value
             reference = f"{REFERENCE_PREFIX}{base_type}-{outcome}"
@@ -264,14 +265,14 @@ def load_requests(*, stdout) -> None:
             outcome,
             RequestType.CHANGE_IDENTIFIER,
             RequestBaseType.MERGE,
-            MergeInto(victim_id=victim.pk),
+            MergeInto(victim_id=victim.pk),  # type: ignore[union-attr]  # customers enough
             customer=survivor,
             reason="Same person registered twice",
         )
     for outcome in outcomes:
         receiver, holder = take(), take(IdentifierType.MOBILE)
         held = _identifier(holder, IdentifierType.MOBILE) if holder and receiver else None
-        if held is None:
+        if holder is None or held is None:
             continue
         make(
             "MOBILE_REALLOC",

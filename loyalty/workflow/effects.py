@@ -5,6 +5,8 @@ coupon issue, identifier change, merge, erasure), never re-implementing it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
+from typing import cast
 
 from config.codes import Code
 from config.errors import DomainError
@@ -55,7 +57,7 @@ def _apply_retro(*, request: Request, actor: Actor, config: RequestTypeConfig) -
     """The claimed not-interested bill becomes REGULAR, tagged to the customer, and earns
     its points as a RETRO ledger entry linked to the request (`bill_retro_claim`), once the
     retro window is checked again under the bill's lock."""
-    bill = Bill.objects.select_for_update().get(pk=request.bill_id)
+    bill = Bill.objects.select_for_update().get(pk=cast(int, request.bill_id))  # a retro names one
     customer = Customer.objects.get(pk=request.customer_id)
     require_loyalty(customer)
     ensure_writable(customer)
@@ -69,14 +71,15 @@ def _apply_goodwill_points(*, request: Request, actor: Actor, config: RequestTyp
     ensure_writable(customer)
     # Checked again: the program may have been closed, or the cap lowered, since the make.
     program = goodwill_program(request.program_id)
-    goodwill_cap(request.approved_value, config)
+    approved = cast(Decimal, request.approved_value)  # set by the approval before its effect
+    goodwill_cap(approved, config)
     ledger_actor = config.default_till or actor
     enrollment, _ = enrollment_enroll(customer=customer, program=program, actor=actor)
     enrollment.program = program
     points_credit(
         enrollment=enrollment,
         kind=LedgerKind.GOODWILL,
-        points=request.approved_value,
+        points=approved,
         actor=ledger_actor,
         reason=f"Goodwill request {request.pk}: {request.reason}".strip(": "),
         source_request_id=request.pk,

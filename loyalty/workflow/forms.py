@@ -4,6 +4,7 @@ each builds the `RaiseRequest` the API's parser would (`RaiseForm.command`), wit
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.urls import reverse
@@ -100,7 +101,7 @@ class RaiseForm(forms.Form):
 
 
 def profile_label(profile: SourceProfile) -> str:
-    if profile.account_id:
+    if profile.account is not None:
         return profile_label_of(profile.account)
     return profile.source
 
@@ -233,8 +234,9 @@ class MergeForm(RaiseForm):
         """What would move (read-only; the service checks again when it is decided). The
         id is fixed from here on: the page carries it as the previewed one."""
         victim_id = self.cleaned_data["victim_id"]
-        self.data = self.data.copy()
-        self.data["previewed_victim_id"] = str(victim_id)
+        data = cast(Any, self.data).copy()  # a QueryDict: immutable, copied to change
+        data["previewed_victim_id"] = str(victim_id)
+        self.data = data
         self.fields["victim_id"].widget.attrs["readonly"] = True
         can_view_pii = self.user.has_perm(console_display.PII_PERMISSION)
         profiles = list(SourceProfile.objects.filter(customer_id=victim_id).order_by("pk"))
@@ -324,7 +326,14 @@ class ErasureForm(RaiseForm):
         return Erasure()
 
 
-RAISE_KINDS = {
+class RaiseKind(TypedDict):
+    type: str  # a RequestType
+    form: type[RaiseForm]
+    title: str
+    intro: str
+
+
+RAISE_KINDS: dict[str, RaiseKind] = {
     "goodwill-points": {
         "type": RequestType.GOODWILL,
         "form": GoodwillPointsForm,

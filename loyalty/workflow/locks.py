@@ -58,7 +58,7 @@ def requests_lock(condition: Q) -> list[Request]:
 
 # Payload keys naming customers, and those holding the identifier values a request writes.
 CUSTOMER_KEYS = ("victimId", "survivorId", "fromCustomerId", "toCustomerId")
-_VALUE_KEYS = {
+_VALUE_KEYS: dict[str, tuple[str, str]] = {
     RequestBaseType.MOBILE: ("oldValue", "newValue"),
     RequestBaseType.EMAIL: ("oldValue", "newValue"),
     RequestBaseType.EXTERNAL_ID: ("oldValue", "newValue"),
@@ -82,7 +82,9 @@ def _payload_identifiers(base_type: str, payload: dict) -> list[tuple[str, str]]
     type_ = IDENTIFIER_TYPE_OF.get(base_type) or (
         IdentifierType.MOBILE if base_type == RequestBaseType.MOBILE_REALLOC else None
     )
-    pairs = []
+    pairs: list[tuple[str, str]] = []
+    if type_ is None:
+        return pairs  # no identifier (and no _VALUE_KEYS entry)
     for key in _VALUE_KEYS.get(base_type, ()):
         try:
             pairs.append((type_, normalise_identifier(type_, payload_field(payload, key))))

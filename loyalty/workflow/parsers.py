@@ -33,7 +33,7 @@ from loyalty.workflow.commands import (
     RetroClaim,
 )
 
-IDENTIFIER_TYPE_OF = {
+IDENTIFIER_TYPE_OF: dict[str, IdentifierType] = {
     RequestBaseType.MOBILE: IdentifierType.MOBILE,
     RequestBaseType.EMAIL: IdentifierType.EMAIL,
     RequestBaseType.EXTERNAL_ID: IdentifierType.EXTERNAL_ID,

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 from django.db.models import Q
 from django.utils import timezone
@@ -58,9 +61,11 @@ from loyalty.workflow.parsers import (
     IDENTIFIER_TYPE_OF,
 )
 
-BASE_TYPE_OF_IDENTIFIER = {type_: base for base, type_ in IDENTIFIER_TYPE_OF.items()}
+BASE_TYPE_OF_IDENTIFIER: dict[str, str] = {
+    type_: base for base, type_ in IDENTIFIER_TYPE_OF.items()
+}
 # New value already held by a customer.
-IN_USE_CODE = {
+IN_USE_CODE: dict[str, Code] = {
     RequestBaseType.MOBILE: Code.NEW_MOBILE_IN_USE,
     RequestBaseType.EMAIL: Code.NEW_EMAIL_IN_USE,
     RequestBaseType.EXTERNAL_ID: Code.NEW_EXTERNAL_ID_IN_USE,
@@ -73,7 +78,7 @@ def request_type_config(*, request_type: str, base_type: str) -> RequestTypeConf
     return config or RequestTypeConfig(type=request_type, base_type=base_type)
 
 
-def is_till(actor: Actor) -> bool:
+def is_till(actor: Actor) -> TypeIs[Till]:
     return isinstance(actor, Till)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 
@@ -89,9 +89,9 @@ def _with_ledger(requests: list[Request]) -> list[Request]:
         for entry in LedgerEntry.objects.filter(source_request_id__in=list(by_request)).order_by(
             "pk"
         ):
-            by_request[entry.source_request_id].append(entry)
+            by_request[cast(int, entry.source_request_id)].append(entry)  # filtered on it
     for request in requests:
-        request.ledger_entries = by_request[request.pk]
+        request.ledger_entries = by_request[request.pk]  # type: ignore[attr-defined]  # for the API
     return requests
 
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,7 +35,7 @@ from django.utils import timezone
 from config.codes import Code
 from config.errors import DomainError, Warnings
 from config.transactions import atomic_with_retry
-from customers.audit import Actor, audit_context
+from customers.audit import Actor, actor_columns, audit_context
 from customers.models import (
     Customer,
 )
@@ -226,7 +227,8 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
         # merge naming a victim answers 9027 / 9023 from the merge rules instead.
         for name, named in customers_named(details).items():
             if named in locked and locked[named].pk != named:
-                details = replace(details, **{name: locked[named].pk})
+                # Each details type has the fields that customers_named() names.
+                details = replace(details, **{name: locked[named].pk})  # type: ignore[arg-type]
                 warnings.add(Code.MERGED_CUSTOMER)
         if locked[customer.pk].pk != customer.pk:
             warnings.add(Code.MERGED_CUSTOMER)
@@ -235,7 +237,7 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
         validated = VALIDATORS[base_type](
             customer=customer, details=details, config=config, actor=actor
         )
-        by_till = is_till(actor)
+        by_till, by_user = actor_columns(actor)
         request = Request.objects.create(
             type=request_type,
             base_type=base_type,
@@ -247,9 +249,9 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
             reason=reason,
             comments=comments,
             reference_id=command.reference_id,
-            requested_by_till=actor if by_till else None,
-            requested_by_user=None if by_till else actor,
-            requested_at_store_id=actor.store_id if by_till else None,
+            requested_by_till=by_till,
+            requested_by_user=by_user,
+            requested_at_store_id=by_till.store_id if by_till else None,
             one_step=one_step,
         )
         auto = config.auto_approve or (auto_approve and config.allow_caller_auto_approve)
@@ -278,7 +280,7 @@ def request_create(*, command: RaiseRequest, customer: Customer, actor: Actor) -
 def _decide(*, decision: Decision, actor: Actor) -> RequestOutcome:
     pk, status, comments = decision.request_id, decision.status, decision.comments
     with audit_context(actor, operation="request_decide"):
-        named = Request.objects.filter(pk=pk).first()
+        named = Request.objects.filter(pk=pk).first()  # type: ignore[misc]  # None: not found
         if named is None:
             raise DomainError(Code.REQUEST_NOT_FOUND)
         require_permission(actor, named.type, "check")
@@ -306,7 +308,7 @@ def _decide(*, decision: Decision, actor: Actor) -> RequestOutcome:
         if status == RequestStatus.REJECTED:
             request.status = RequestStatus.REJECTED
             request.decided_at = timezone.now()
-            request.decided_by_user = actor
+            request.decided_by_user = cast(User, actor)  # require_permission refused tills
             request.decision_comments = comments
             request.save()
         else:
